@@ -1,0 +1,2 @@
+//! evloop: a hand-written, single-threaded event-loop reactor on mio.
+#![deny(missing_docs)]
