@@ -1,0 +1,178 @@
+//! One TCP connection: its socket, [`ConnState`], and buffers.
+//!
+//! Owns: the per-connection record the slab holds, the write path (push
+//! queued bytes into the socket), the FIN, and the interest bookkeeping.
+//! Does not own: the read loop and service callbacks (`reactor::dispatch`,
+//! which has the shared read buffer and the service), or when flushing
+//! happens (the reactor's flush phase).
+//!
+//! Per-connection memory is kept small on purpose: no buffers while idle
+//! (see [`buffer`]), the protocol's own state lives beside this record in
+//! the reactor (`Service::Conn`), and nothing here is boxed.
+
+pub(crate) mod buffer;
+mod state;
+
+pub use state::ConnState;
+
+use crate::Token;
+use buffer::{BufPool, OutBuf};
+use log::trace;
+use mio::net::TcpStream;
+use mio::{Interest, Registry};
+use std::fmt;
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::time::Instant;
+
+/// Why a connection was closed; passed to
+/// [`Service::on_close`](crate::Service::on_close) and logged.
+#[derive(Debug)]
+pub enum CloseReason {
+    /// The peer sent EOF; everything pending was written, then we closed.
+    PeerClosed,
+    /// The service called [`Ctx::close`](crate::Ctx::close).
+    Local,
+    /// The service called [`Ctx::abort`](crate::Ctx::abort).
+    Aborted,
+    /// A read or write failed (reset, broken pipe, …).
+    Error(io::Error),
+    /// Unconsumed input passed `Config::max_input`.
+    InputTooLarge,
+    /// Pending output passed `Config::max_output` (a peer not reading).
+    OutputTooLarge,
+    /// No reads or writes for `Config::idle_timeout`.
+    IdleTimeout,
+    /// The reactor shut down.
+    Shutdown,
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::PeerClosed => f.write_str("peer closed"),
+            CloseReason::Local => f.write_str("closed by service"),
+            CloseReason::Aborted => f.write_str("aborted by service"),
+            CloseReason::Error(e) => write!(f, "I/O error: {e}"),
+            CloseReason::InputTooLarge => f.write_str("unconsumed input over max_input"),
+            CloseReason::OutputTooLarge => f.write_str("pending output over max_output"),
+            CloseReason::IdleTimeout => f.write_str("idle timeout"),
+            CloseReason::Shutdown => f.write_str("reactor shutdown"),
+        }
+    }
+}
+
+/// The slab's record for one TCP connection.
+pub(crate) struct Conn {
+    pub(crate) stream: TcpStream,
+    pub(crate) peer: SocketAddr,
+    pub(crate) state: ConnState,
+    pub(crate) out: OutBuf,
+    /// Input the service has not consumed yet (a partial frame). Usually
+    /// empty and unallocated: reads land in the shared buffer first.
+    pub(crate) input: Vec<u8>,
+    /// Is WRITABLE part of the registered interest right now?
+    pub(crate) want_writable: bool,
+    /// Already on the flush list / the resume list this tick?
+    pub(crate) queued_flush: bool,
+    pub(crate) queued_again: bool,
+    pub(crate) fin_sent: bool,
+    pub(crate) last_active: Instant,
+    pub(crate) reason: Option<CloseReason>,
+}
+
+impl Conn {
+    pub(crate) fn new(stream: TcpStream, peer: SocketAddr, state: ConnState, now: Instant) -> Conn {
+        Conn {
+            stream,
+            peer,
+            state,
+            out: OutBuf::default(),
+            input: Vec::new(),
+            want_writable: state == ConnState::Connecting,
+            queued_flush: false,
+            queued_again: false,
+            fin_sent: false,
+            last_active: now,
+            reason: None,
+        }
+    }
+
+    /// Every transition goes through here, so `RUST_LOG=trace` shows them all.
+    pub(crate) fn set_state(&mut self, tok: Token, next: ConnState) {
+        if self.state != next {
+            trace!("state tok={tok} {} -> {next}", self.state);
+            self.state = next;
+        }
+    }
+
+    /// Write queued output until it is all gone or the socket would block.
+    /// Returns the bytes written; an error means the connection is dead.
+    pub(crate) fn write_out(&mut self, tok: Token, drop_short_writes: bool) -> io::Result<usize> {
+        let mut total = 0;
+        while self.out.pending() > 0 {
+            match self.stream.write(self.out.unsent()) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    total += n;
+                    self.out.advance(n);
+                    trace!("write tok={tok} n={n} pending={}", self.out.pending());
+                    if drop_short_writes && self.out.pending() > 0 {
+                        // Pitfall `no-outbuf`: pretend the short write sent it all.
+                        trace!(
+                            "write tok={tok} pitfall=no-outbuf dropped={}",
+                            self.out.pending()
+                        );
+                        self.out.clear();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    trace!("write tok={tok} WouldBlock pending={}", self.out.pending());
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    trace!("write tok={tok} err={e}");
+                    return Err(e);
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// Send our FIN (once). Errors only mean the peer is already gone.
+    pub(crate) fn send_fin(&mut self, tok: Token) {
+        if !self.fin_sent {
+            self.fin_sent = true;
+            let r = self.stream.shutdown(Shutdown::Write);
+            trace!("shutdown tok={tok} how=Write result={r:?}");
+        }
+    }
+
+    /// Ask for WRITABLE only while output is pending: one `epoll_ctl` when
+    /// output starts to wait and one when it drains, none on the fast path
+    /// where every write completes at once.
+    pub(crate) fn update_interest(&mut self, tok: Token, registry: &Registry) -> io::Result<()> {
+        let want = self.out.pending() > 0 || self.state == ConnState::Connecting;
+        if want != self.want_writable {
+            self.want_writable = want;
+            let interest = if want {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            trace!("reregister tok={tok} writable={want}");
+            registry.reregister(&mut self.stream, tok.to_mio(), interest)?;
+        }
+        Ok(())
+    }
+
+    /// Return buffers to the pool (at reap, or once drained).
+    pub(crate) fn release(&mut self, pool: &mut BufPool) {
+        self.out.clear();
+        self.out.release_if_empty(pool);
+        if self.input.capacity() > 0 {
+            pool.give(std::mem::take(&mut self.input));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! [`ConnState`]: the explicit state machine of one TCP connection.
+//!
+//! Owns: the states, which operations each allows, and the transition log
+//! line. Does not own: performing I/O (`conn::io` and the reactor phases do).
+//!
+//! ```text
+//!   connect()                       accept()
+//!      |                               |
+//!      v      writable, no error       v
+//!  Connecting ---------------------> Open <------------------------+
+//!      | error                      | | | \                       |
+//!      v                            | | |  \ output > high_water   | output < low_water
+//!   Closed <----- any I/O error     | | |   +---------------> Paused
+//!                                   | | |
+//!            peer EOF (read 0)      | | | service close()
+//!      +----------------------------+ | +-----------------+
+//!      v                              |                   v
+//!  Draining: no more reads;           | shutdown_write()  Closing: no more reads
+//!  flush output, then FIN ---+        v                   or writes; flush output,
+//!                            |    WriteShut: flush, FIN;  then FIN
+//!                            |    keep reading until EOF      |
+//!                            v         |                      v
+//!                          Closed <----+               Lingering: read and discard
+//!                            ^                          until EOF or the linger
+//!                            +--------------------------timer (no RST on unread input)
+//! ```
+//! `abort()`, the output hard cap and idle/shutdown deadlines go straight to
+//! `Closed`. A `Closed` connection keeps its slab slot until the reap phase at
+//! the end of the tick, so an event for it later in the same batch is ignored
+//! instead of reaching a new connection in the same slot.
+
+use std::fmt;
+
+/// Where a connection is in its life. See the module diagram.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    /// Outbound connect in progress; writes are queued until it completes.
+    Connecting,
+    /// Reading and writing.
+    Open,
+    /// Output passed the high-water mark: not reading until it drains.
+    Paused,
+    /// We sent (or will send, once output drains) a FIN; still reading.
+    WriteShut,
+    /// The peer sent EOF: flush what is pending, then FIN and close.
+    Draining,
+    /// The service closed it: flush what is pending, then FIN and linger.
+    Closing,
+    /// FIN sent after a local close: discarding input until EOF or timeout.
+    Lingering,
+    /// Done; the slot is freed at the end of this tick.
+    Closed,
+}
+
+impl ConnState {
+    /// Does the reactor read from the socket in this state?
+    pub fn reads(self) -> bool {
+        matches!(
+            self,
+            ConnState::Open | ConnState::WriteShut | ConnState::Lingering
+        )
+    }
+
+    /// May a service still queue output?
+    pub fn accepts_writes(self) -> bool {
+        matches!(
+            self,
+            ConnState::Connecting | ConnState::Open | ConnState::Paused | ConnState::Draining
+        )
+    }
+
+    /// Is the output buffer written out in this state?
+    pub(crate) fn flushes(self) -> bool {
+        matches!(
+            self,
+            ConnState::Open
+                | ConnState::Paused
+                | ConnState::WriteShut
+                | ConnState::Draining
+                | ConnState::Closing
+        )
+    }
+}
+
+impl fmt::Display for ConnState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}

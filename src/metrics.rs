@@ -1,0 +1,92 @@
+//! [`Metrics`]: counters the reactor keeps about itself.
+//!
+//! Owns: the counters, their one-line summary (logged at shutdown), and the
+//! copy other threads read through a [`Handle`](crate::Handle).
+//! Does not own: deciding what to count; the phase that does a thing counts it.
+//!
+//! Why two copies: the loop bumps plain `u64`s (no atomics on the hot path)
+//! and publishes them once per tick with relaxed stores, which on x86 are
+//! ordinary moves. A reader may see a tick-old snapshot, never a torn value.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+macro_rules! metrics {
+    ($( $(#[$doc:meta])* $name:ident ),* $(,)?) => {
+        /// A snapshot of the reactor's counters.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct Metrics {
+            $( $(#[$doc])* pub $name: u64, )*
+        }
+
+        /// The atomics a [`Handle`](crate::Handle) reads.
+        #[derive(Default)]
+        pub(crate) struct SharedMetrics {
+            $( $name: AtomicU64, )*
+        }
+
+        impl SharedMetrics {
+            pub(crate) fn publish(&self, m: &Metrics) {
+                $( self.$name.store(m.$name, Ordering::Relaxed); )*
+            }
+
+            pub(crate) fn snapshot(&self) -> Metrics {
+                Metrics { $( $name: self.$name.load(Ordering::Relaxed), )* }
+            }
+        }
+
+        impl fmt::Display for Metrics {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut sep = "";
+                $( write!(f, "{sep}{}={}", stringify!($name), self.$name)?; sep = " "; )*
+                Ok(())
+            }
+        }
+    };
+}
+
+metrics! {
+    /// TCP connections accepted and kept.
+    accepted,
+    /// TCP connections accepted and closed at once because of `max_conns`.
+    rejected,
+    /// Outbound connections established.
+    connected,
+    /// TCP connections closed, for any reason.
+    closed,
+    /// Connections open now (a gauge).
+    open_conns,
+    /// Times accept failed for lack of file descriptors (EMFILE/ENFILE) and
+    /// accepting was paused.
+    accept_pauses,
+    /// Bytes read from TCP streams.
+    bytes_in,
+    /// Bytes written to TCP streams.
+    bytes_out,
+    /// Calls to `Poll::poll`.
+    polls,
+    /// Readiness events received.
+    events,
+    /// The most events one poll returned.
+    max_events_per_poll,
+    /// Stale events ignored (for a slot freed or reused since).
+    stale_events,
+    /// Times a connection used up its read budget and yielded.
+    budget_yields,
+    /// Times a connection was paused because its output passed `high_water`.
+    backpressure_pauses,
+    /// Connections closed because unconsumed input passed `max_input`.
+    input_overflows,
+    /// Connections closed because pending output passed `max_output`.
+    output_overflows,
+    /// Connections closed by the idle timeout.
+    idle_timeouts,
+    /// UDP datagrams received.
+    udp_in,
+    /// UDP datagrams sent.
+    udp_out,
+    /// UDP replies dropped because the socket would block (or failed).
+    udp_dropped,
+    /// Timers fired.
+    timers_fired,
+}

@@ -1,0 +1,232 @@
+//! `Core`: everything the reactor owns except the service and its
+//! per-connection state, so a [`Ctx`](crate::Ctx) can borrow it mutably while
+//! the service is being called.
+//!
+//! Owns: the slab of sources, slot generations, the per-tick work lists
+//! (resume, flush, reap), timers, metrics and the buffer pool. Does not own:
+//! calling the service (that is `reactor::dispatch` and `reactor::phases`).
+
+use super::handle::Shared;
+use crate::conn::buffer::BufPool;
+use crate::conn::{CloseReason, Conn, ConnState};
+use crate::listener::Listener;
+use crate::timer::{TimerKind, Timers};
+use crate::udp::UdpEntry;
+use crate::{Config, Metrics, Token};
+use log::trace;
+use mio::Registry;
+use slab::Slab;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One registered source: what a slab slot holds.
+pub(crate) enum Source {
+    Listener(Listener),
+    Conn(Conn),
+    Udp(UdpEntry),
+    /// A raw fd registered by the user (e.g. stdin); the user owns the fd.
+    Fd {
+        fd: RawFd,
+        removed: bool,
+    },
+}
+
+/// Where the loop is in its life.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Running,
+    /// Stop accepting, flush, close; `run()` returns when the slab is empty.
+    ShuttingDown,
+}
+
+pub(crate) struct Core {
+    pub(crate) registry: Registry,
+    pub(crate) sources: Slab<Source>,
+    /// `generations[slot]` is the generation of the token now in `slot`.
+    generations: Vec<u32>,
+    pub(crate) timers: Timers,
+    pub(crate) config: Config,
+    pub(crate) metrics: Metrics,
+    pub(crate) shared: Arc<Shared>,
+    /// Sources to service next tick without a new event (read budget used
+    /// up, accept cap reached, resumed from backpressure).
+    pub(crate) again: Vec<Token>,
+    pub(crate) to_flush: Vec<Token>,
+    pub(crate) to_reap: Vec<Token>,
+    pub(crate) pool: BufPool,
+    /// The time, read once per tick after `poll` returns (libuv's
+    /// `uv_update_time`): timers and idle checks do not need more precision.
+    pub(crate) now: Instant,
+    pub(crate) phase: Phase,
+}
+
+impl Core {
+    pub(crate) fn new(registry: Registry, config: Config, shared: Arc<Shared>) -> Core {
+        Core {
+            registry,
+            sources: Slab::new(),
+            generations: Vec::new(),
+            timers: Timers::default(),
+            config,
+            metrics: Metrics::default(),
+            shared,
+            again: Vec::new(),
+            to_flush: Vec::new(),
+            to_reap: Vec::new(),
+            pool: BufPool::default(),
+            now: Instant::now(),
+            phase: Phase::Running,
+        }
+    }
+
+    /// Put a source in a free slot. `make` registers it under the token.
+    pub(crate) fn insert(
+        &mut self,
+        make: impl FnOnce(Token, &Registry) -> io::Result<Source>,
+    ) -> io::Result<Token> {
+        let entry = self.sources.vacant_entry();
+        let slot = entry.key();
+        if slot > crate::token::MAX_SLOT {
+            return Err(io::Error::other("evloop: no free token slots"));
+        }
+        if slot >= self.generations.len() {
+            self.generations.resize(slot + 1, 0);
+        }
+        let tok = Token::new(slot, self.generations[slot]);
+        entry.insert(make(tok, &self.registry)?);
+        Ok(tok)
+    }
+
+    /// Free a slot (reap phase only) and bump its generation, which makes
+    /// every copy of the old token stale.
+    pub(crate) fn remove(&mut self, tok: Token) -> Option<Source> {
+        if !self.is_current(tok) {
+            return None;
+        }
+        let slot = tok.slot();
+        self.generations[slot] = self.generations[slot].wrapping_add(1);
+        Some(self.sources.remove(slot))
+    }
+
+    /// Does `tok` name the source now in its slot? (Pitfall `stale-token`
+    /// skips the generation check, so old tokens reach new connections.)
+    pub(crate) fn is_current(&self, tok: Token) -> bool {
+        let slot = tok.slot();
+        self.sources.contains(slot)
+            && (self.config.pitfalls.stale_token || self.generations[slot] == tok.generation())
+    }
+
+    /// The token now in `tok`'s slot (differs from `tok` only under the
+    /// `stale-token` pitfall).
+    pub(crate) fn current(&self, tok: Token) -> Token {
+        Token::new(
+            tok.slot(),
+            self.generations.get(tok.slot()).copied().unwrap_or(0),
+        )
+    }
+
+    /// The connection in `tok`'s slot, borrowing only the slab, so the
+    /// caller can use the other fields (pool, registry, metrics) alongside.
+    /// Check [`is_current`](Self::is_current) first.
+    pub(crate) fn slot_conn(sources: &mut Slab<Source>, tok: Token) -> Option<&mut Conn> {
+        match sources.get_mut(tok.slot()) {
+            Some(Source::Conn(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn source_mut(&mut self, tok: Token) -> Option<&mut Source> {
+        if self.is_current(tok) {
+            self.sources.get_mut(tok.slot())
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn conn(&self, tok: Token) -> Option<&Conn> {
+        match self.sources.get(tok.slot()) {
+            Some(Source::Conn(c)) if self.is_current(tok) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn conn_mut(&mut self, tok: Token) -> Option<&mut Conn> {
+        match self.source_mut(tok) {
+            Some(Source::Conn(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Service `tok` next tick even if no event comes (edge-triggered mio
+    /// will not repeat an edge we have not drained).
+    pub(crate) fn again(&mut self, tok: Token) {
+        match self.source_mut(tok) {
+            Some(Source::Conn(c)) if c.queued_again => return,
+            Some(Source::Conn(c)) => c.queued_again = true,
+            Some(_) => {}
+            None => return,
+        }
+        self.again.push(tok);
+    }
+
+    /// Run the flush phase for `tok` this tick.
+    pub(crate) fn schedule_flush(&mut self, tok: Token) {
+        if let Some(c) = self.conn_mut(tok) {
+            if !c.queued_flush {
+                c.queued_flush = true;
+                self.to_flush.push(tok);
+            }
+        }
+    }
+
+    /// Close at once: pending output is dropped, the slot is freed at reap.
+    pub(crate) fn close_now(&mut self, tok: Token, reason: CloseReason) {
+        let Some(c) = self.conn_mut(tok) else { return };
+        if c.state == ConnState::Closed {
+            return;
+        }
+        trace!("close tok={tok} reason={reason}");
+        c.set_state(tok, ConnState::Closed);
+        c.reason.get_or_insert(reason);
+        self.to_reap.push(tok);
+    }
+
+    /// Close gracefully: stop reading, flush, FIN, linger.
+    pub(crate) fn close_graceful(&mut self, tok: Token, reason: CloseReason) {
+        let Some(c) = self.conn_mut(tok) else { return };
+        match c.state {
+            ConnState::Closed | ConnState::Closing | ConnState::Lingering => return,
+            ConnState::Connecting => return self.close_now(tok, reason),
+            _ => {}
+        }
+        c.set_state(tok, ConnState::Closing);
+        c.reason.get_or_insert(reason);
+        self.schedule_flush(tok);
+    }
+
+    /// Remove a non-connection source (listener, UDP socket, fd) at reap.
+    pub(crate) fn retire(&mut self, tok: Token) {
+        let Some(src) = self.source_mut(tok) else {
+            return;
+        };
+        match src {
+            Source::Conn(_) => {}
+            Source::Fd { removed, .. } if *removed => {}
+            Source::Fd { removed, .. } => {
+                *removed = true;
+                self.to_reap.push(tok);
+            }
+            _ => self.to_reap.push(tok),
+        }
+    }
+
+    pub(crate) fn add_timer(
+        &mut self,
+        after: std::time::Duration,
+        kind: TimerKind,
+    ) -> crate::TimerId {
+        self.timers.add(self.now + after, kind)
+    }
+}

@@ -1,0 +1,194 @@
+//! [`Ctx`]: what a service may do from inside a callback.
+//!
+//! Owns: the service-facing API (write, close, timers, connect, UDP send,
+//! shutdown). Does not own: I/O. `write` only queues; the flush phase writes,
+//! once per connection per tick, the way Redis queues replies in the client
+//! buffer and writes them in `beforeSleep`. Pipelined requests thus cost one
+//! `write(2)` for all their replies, not one each.
+
+use super::core::{Core, Phase, Source};
+use crate::conn::{CloseReason, Conn, ConnState};
+use crate::timer::TimerKind;
+use crate::{Handle, Metrics, TimerId, Token};
+use log::warn;
+use mio::Interest;
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// The reactor, as seen by a [`Service`](crate::Service) callback.
+pub struct Ctx<'a> {
+    pub(crate) core: &'a mut Core,
+}
+
+impl Ctx<'_> {
+    /// Queue `data` for connection `tok` (this one or any other: chat
+    /// broadcast writes to many). Returns `false`, and queues nothing, if the
+    /// connection is gone or no longer accepts writes. If pending output
+    /// would pass `Config::max_output`, the connection is closed instead.
+    pub fn write(&mut self, tok: Token, data: &[u8]) -> bool {
+        let max_output = self.core.config.max_output;
+        if !self.core.is_current(tok) {
+            return false;
+        }
+        let Some(c) = Core::slot_conn(&mut self.core.sources, tok) else {
+            return false;
+        };
+        if !c.state.accepts_writes() {
+            return false;
+        }
+        if c.out.pending() + data.len() > max_output {
+            warn!(
+                "closing tok={tok} peer={}: pending output {} + {} bytes is over max_output {max_output}",
+                c.peer,
+                c.out.pending(),
+                data.len()
+            );
+            self.core.metrics.output_overflows += 1;
+            self.core.close_now(tok, CloseReason::OutputTooLarge);
+            return false;
+        }
+        if data.is_empty() {
+            return true;
+        }
+        c.out.push(data, &mut self.core.pool);
+        self.core.schedule_flush(tok);
+        true
+    }
+
+    /// Close gracefully: stop reading, flush what is queued, send FIN, then
+    /// read and discard until the peer closes (bounded by `Config::linger`).
+    pub fn close(&mut self, tok: Token) {
+        self.core.close_graceful(tok, CloseReason::Local);
+    }
+
+    /// Close at once, dropping queued output.
+    pub fn abort(&mut self, tok: Token) {
+        self.core.close_now(tok, CloseReason::Aborted);
+    }
+
+    /// Half-close: once queued output is flushed, send FIN; keep reading
+    /// until the peer closes too (a client's "I am done sending").
+    pub fn shutdown_write(&mut self, tok: Token) {
+        let Some(c) = self.core.conn_mut(tok) else {
+            return;
+        };
+        match c.state {
+            ConnState::Open | ConnState::Paused => c.set_state(tok, ConnState::WriteShut),
+            ConnState::Draining => {} // already flushing towards FIN + close
+            _ => return,
+        }
+        self.core.schedule_flush(tok);
+        // A paused connection stopped reading; WriteShut reads again.
+        self.core.again(tok);
+    }
+
+    /// Bytes queued for `tok` and not yet accepted by the socket.
+    pub fn pending_output(&self, tok: Token) -> usize {
+        self.core.conn(tok).map_or(0, |c| c.out.pending())
+    }
+
+    /// The connection's state, or `None` if the token is stale.
+    pub fn state(&self, tok: Token) -> Option<ConnState> {
+        self.core.conn(tok).map(|c| c.state)
+    }
+
+    /// The peer's address, or `None` if the token is stale.
+    pub fn peer_addr(&self, tok: Token) -> Option<SocketAddr> {
+        self.core.conn(tok).map(|c| c.peer)
+    }
+
+    /// Call [`Service::on_timer`](crate::Service::on_timer) with `tag` after `after`.
+    pub fn timer(&mut self, after: Duration, tag: u64) -> TimerId {
+        self.core.add_timer(after, TimerKind::Service { tag })
+    }
+
+    /// Call [`Service::on_conn_timer`](crate::Service::on_conn_timer) for
+    /// `tok` after `after`, unless the connection closes first.
+    pub fn conn_timer(&mut self, tok: Token, after: Duration, tag: u64) -> TimerId {
+        self.core.add_timer(after, TimerKind::Conn { tok, tag })
+    }
+
+    /// Cancel a timer (a no-op if it already fired).
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.core.timers.cancel(id);
+    }
+
+    /// Start a non-blocking outbound connection. `on_open` follows when it
+    /// is established, `on_connect_failed` if it is not. Writes may be
+    /// queued right away; they go out once connected.
+    pub fn connect(&mut self, addr: SocketAddr) -> io::Result<Token> {
+        connect(self.core, addr)
+    }
+
+    /// Send one datagram from UDP socket `sock` now. Returns `false` if it
+    /// was dropped: UDP has no flow control, and a reply that would block is
+    /// dropped and counted (`udp_dropped`) rather than stalling the loop.
+    pub fn send_to(&mut self, sock: Token, to: SocketAddr, data: &[u8]) -> bool {
+        crate::udp::send_to(self.core, sock, to, data)
+    }
+
+    /// Stop watching a fd registered with `Reactor::register_fd` (the fd
+    /// itself stays open: it is yours).
+    pub fn deregister_fd(&mut self, tok: Token) {
+        if let Some(Source::Fd { .. }) = self.core.source_mut(tok) {
+            self.core.retire(tok);
+        }
+    }
+
+    /// Shut the whole reactor down gracefully (see [`Handle::shutdown`]).
+    pub fn shutdown(&mut self) {
+        if self.core.phase == Phase::Running {
+            self.core
+                .shared
+                .shutdown
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// Is a graceful shutdown under way?
+    pub fn is_shutting_down(&self) -> bool {
+        self.core.phase == Phase::ShuttingDown
+    }
+
+    /// A handle for other threads (e.g. a worker that calls `wake`).
+    pub fn handle(&self) -> Handle {
+        Handle {
+            shared: self.core.shared.clone(),
+        }
+    }
+
+    /// The loop's notion of now (read once per tick).
+    pub fn now(&self) -> Instant {
+        self.core.now
+    }
+
+    /// The counters so far.
+    pub fn metrics(&self) -> &Metrics {
+        &self.core.metrics
+    }
+}
+
+pub(crate) fn connect(core: &mut Core, addr: SocketAddr) -> io::Result<Token> {
+    let now = core.now;
+    let nodelay = core.config.nodelay;
+    let tok = core.insert(|tok, registry| {
+        let mut stream = mio::net::TcpStream::connect(addr)?;
+        if nodelay {
+            // Best effort: fails with ENOTCONN on some systems before the
+            // handshake; the connect phase sets it again.
+            let _ = stream.set_nodelay(true);
+        }
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        registry.register(&mut stream, tok.to_mio(), interest)?;
+        Ok(Source::Conn(Conn::new(
+            stream,
+            addr,
+            ConnState::Connecting,
+            now,
+        )))
+    })?;
+    log::trace!("connect tok={tok} addr={addr} EINPROGRESS");
+    core.metrics.open_conns += 1;
+    Ok(tok)
+}

@@ -1,0 +1,222 @@
+//! [`Reactor`]: one thread, one `mio::Poll`, one slab, and `run()`.
+//!
+//! Owns: the loop and its order of phases. Each phase lives in its own file
+//! and adds its methods to `Reactor`:
+//!
+//! ```text
+//!            +--------------------------------------------------------------+
+//!            |                      one tick of run()                       |
+//!            v                                                              |
+//!   poll      epoll_wait(timeout): 0 if work is queued, else until the      |
+//!   (mod.rs)  nearest timer, else forever. Reads the clock once.            |
+//!            |                                                              |
+//!   dispatch  each event -> its slab entry (stale tokens dropped):          |
+//!   (dispatch.rs) listener: accept up to N | conn: read until WouldBlock   |
+//!            |  or budget, service.on_data | UDP: recv_from loop | waker,  |
+//!            |  signals. Then sources parked last tick (budget, accept cap,|
+//!            |  resumed from backpressure) run without a new event.       |
+//!            |                                                              |
+//!   timers    fire expired deadlines: service timers, idle checks,          |
+//!   (phases.rs) linger ends, accept retry after EMFILE, shutdown deadline.  |
+//!            |                                                              |
+//!   flush     one write(2) per connection with queued output; WRITABLE      |
+//!   (phases.rs) interest only while output waits; FIN after drain;          |
+//!            |  backpressure pause/resume.                                  |
+//!            |                                                              |
+//!   reap      free the slots of connections closed this tick, then          |
+//!   (phases.rs) service.on_close. Freeing last is what keeps a stale event  |
+//!            |  in this batch from reaching a new connection in the slot.  |
+//!            |                                                              |
+//!   housekeep shutdown requests (Handle, Ctx, signals); publish metrics. ---+
+//! ```
+//!
+//! # Readiness is a hint; drain until `WouldBlock`
+//! mio on Linux is edge-triggered: an event says "this became ready", once.
+//! If we read part of what is buffered and wait for another event, it never
+//! comes, and the connection hangs with data in the kernel. So every read
+//! and accept loop here runs until the call returns `WouldBlock` (or a short
+//! read proves the socket empty, see `dispatch`), or until its budget is
+//! spent, in which case the source is parked on the `again` list and resumed
+//! next tick without an event. Events can also be spurious (the socket was
+//! drained by an earlier loop), so `WouldBlock` on the first call is normal.
+//! Every other module links here instead of repeating this rule.
+
+mod core;
+mod ctx;
+mod dispatch;
+mod handle;
+mod phases;
+mod shutdown;
+
+pub(crate) use self::core::{Core, Phase, Source};
+pub use ctx::Ctx;
+pub use handle::Handle;
+
+use crate::listener::Listener;
+use crate::token::WAKER;
+use crate::udp::UdpEntry;
+use crate::{Config, Metrics, Service, Token};
+use log::trace;
+use mio::{Events, Interest, Poll};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A single-threaded event loop running one [`Service`].
+pub struct Reactor<S: Service> {
+    pub(crate) poll: Poll,
+    pub(crate) events: Events,
+    pub(crate) core: Core,
+    pub(crate) service: S,
+    /// `states[slot]`: the service's state for the connection in `slot`.
+    /// Kept beside, not inside, the slab so that a callback can hold
+    /// `&mut S::Conn` and a [`Ctx`] (which borrows the slab) at once.
+    pub(crate) states: Vec<Option<S::Conn>>,
+    /// The one read buffer every connection and UDP socket reads into.
+    pub(crate) read_buf: Vec<u8>,
+    /// Swapped with `core.again` each tick (no allocation per tick).
+    pub(crate) again_spare: Vec<Token>,
+    pub(crate) signals: Option<signal_hook_mio::v1_0::Signals>,
+}
+
+impl<S: Service> Reactor<S> {
+    /// A reactor with nothing registered yet.
+    pub fn new(service: S, config: Config) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let shared = Arc::new(handle::Shared {
+            waker: mio::Waker::new(poll.registry(), WAKER.to_mio())?,
+            shutdown: AtomicBool::new(false),
+            woken: AtomicBool::new(false),
+            metrics: Default::default(),
+        });
+        let registry = poll.registry().try_clone()?;
+        let read_buf = vec![0; config.read_chunk.max(65_536)];
+        Ok(Reactor {
+            poll,
+            events: Events::with_capacity(config.events_capacity.max(1)),
+            core: Core::new(registry, config, shared),
+            service,
+            states: Vec::new(),
+            read_buf,
+            again_spare: Vec::new(),
+            signals: None,
+        })
+    }
+
+    /// Listen for TCP connections on `addr` (port 0 picks a free port; see
+    /// [`local_addr`](Self::local_addr)).
+    pub fn listen(&mut self, addr: SocketAddr) -> io::Result<Token> {
+        let listener = mio::net::TcpListener::bind(addr)?;
+        let local = listener.local_addr()?;
+        let tok = self.core.insert(|tok, registry| {
+            let mut l = Listener::new(listener, local);
+            registry.register(&mut l.socket, tok.to_mio(), Interest::READABLE)?;
+            Ok(Source::Listener(l))
+        })?;
+        log::info!("listening on {local} (tok={tok})");
+        Ok(tok)
+    }
+
+    /// Bind a UDP socket; datagrams arrive in [`Service::on_datagram`].
+    pub fn bind_udp(&mut self, addr: SocketAddr) -> io::Result<Token> {
+        let socket = mio::net::UdpSocket::bind(addr)?;
+        let local = socket.local_addr()?;
+        let tok = self.core.insert(|tok, registry| {
+            let mut u = UdpEntry::new(socket, local);
+            registry.register(&mut u.socket, tok.to_mio(), Interest::READABLE)?;
+            Ok(Source::Udp(u))
+        })?;
+        log::info!("udp bound on {local} (tok={tok})");
+        Ok(tok)
+    }
+
+    /// Start an outbound TCP connection (see [`Ctx::connect`]).
+    pub fn connect(&mut self, addr: SocketAddr) -> io::Result<Token> {
+        ctx::connect(&mut self.core, addr)
+    }
+
+    /// Watch a raw fd you own (e.g. stdin) for readiness; events arrive in
+    /// [`Service::on_ready`]. Regular files cannot be watched (epoll refuses
+    /// them with `EPERM`); the error is returned so you can fall back.
+    pub fn register_fd(&mut self, fd: RawFd, interest: Interest) -> io::Result<Token> {
+        self.core.insert(|tok, registry| {
+            registry.register(&mut mio::unix::SourceFd(&fd), tok.to_mio(), interest)?;
+            Ok(Source::Fd { fd, removed: false })
+        })
+    }
+
+    /// The local address of a listener or UDP socket.
+    pub fn local_addr(&self, tok: Token) -> Option<SocketAddr> {
+        match self.core.sources.get(tok.slot()) {
+            Some(Source::Listener(l)) if self.core.is_current(tok) => Some(l.local),
+            Some(Source::Udp(u)) if self.core.is_current(tok) => Some(u.local),
+            _ => None,
+        }
+    }
+
+    /// A cross-thread handle: `shutdown()`, `wake()`, `metrics()`.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            shared: self.core.shared.clone(),
+        }
+    }
+
+    /// The counters so far.
+    pub fn metrics(&self) -> Metrics {
+        self.core.metrics
+    }
+
+    /// The service (e.g. to read a client's result after `run()`).
+    pub fn service(&self) -> &S {
+        &self.service
+    }
+
+    /// The service, mutably.
+    pub fn service_mut(&mut self) -> &mut S {
+        &mut self.service
+    }
+
+    /// Run until shut down (by a [`Handle`], [`Ctx::shutdown`] or a signal)
+    /// and every connection is closed. Errors only if polling itself fails.
+    pub fn run(&mut self) -> io::Result<()> {
+        self.start()?;
+        while !self.finished() {
+            self.poll()?;
+            self.dispatch();
+            self.fire_timers();
+            self.flush();
+            self.reap();
+            self.housekeep();
+        }
+        log::info!("evloop stopped: {}", self.core.metrics);
+        Ok(())
+    }
+
+    /// Phase 1: wait for readiness.
+    fn poll(&mut self) -> io::Result<()> {
+        let core = &mut self.core;
+        let busy = !core.again.is_empty() || !core.to_flush.is_empty() || !core.to_reap.is_empty();
+        let timeout = if busy {
+            Some(Duration::ZERO)
+        } else {
+            core.timers.timeout(core.now)
+        };
+        trace!("poll timeout={timeout:?}");
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            // A signal interrupted epoll_wait: not an error, just no events.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => self.events.clear(),
+            Err(e) => return Err(e),
+        }
+        core.now = std::time::Instant::now();
+        let n = self.events.iter().count() as u64;
+        core.metrics.polls += 1;
+        core.metrics.events += n;
+        core.metrics.max_events_per_poll = core.metrics.max_events_per_poll.max(n);
+        trace!("poll events={n}");
+        Ok(())
+    }
+}

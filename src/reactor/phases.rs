@@ -1,0 +1,246 @@
+//! Phases 3 to 6: timers, flush, reap, housekeep.
+//!
+//! Owns: firing timers, writing queued output (and the FIN, linger and
+//! backpressure transitions that follow a write), freeing closed slots, and
+//! acting on shutdown requests. Does not own: reading (`dispatch`).
+
+use super::{Core, Ctx, Phase, Reactor, Source};
+use crate::conn::{CloseReason, ConnState};
+use crate::timer::TimerKind;
+use crate::{Service, Token};
+use log::{debug, trace, warn};
+use std::sync::atomic::Ordering;
+
+impl<S: Service> Reactor<S> {
+    /// Phase 3: fire every timer due by now. A timer scheduled while firing
+    /// (even with a zero delay) waits for the next tick, so a service that
+    /// re-arms a timer from `on_timer` cannot trap the loop here.
+    pub(super) fn fire_timers(&mut self) {
+        let now = self.core.now;
+        let mut due = Vec::new();
+        while let Some(kind) = self.core.timers.pop_expired(now) {
+            due.push(kind);
+        }
+        for kind in due {
+            self.core.metrics.timers_fired += 1;
+            trace!("timer {kind:?}");
+            self.fire(kind);
+        }
+    }
+
+    fn fire(&mut self, kind: TimerKind) {
+        match kind {
+            TimerKind::Service { tag } => self.service.on_timer(
+                &mut Ctx {
+                    core: &mut self.core,
+                },
+                tag,
+            ),
+            TimerKind::Conn { tok, tag } => {
+                let live = self
+                    .core
+                    .conn(tok)
+                    .is_some_and(|c| c.state != ConnState::Closed);
+                let state = self.states.get_mut(tok.slot()).and_then(Option::as_mut);
+                if let (true, Some(state)) = (live, state) {
+                    let ctx = &mut Ctx {
+                        core: &mut self.core,
+                    };
+                    self.service.on_conn_timer(ctx, tok, state, tag);
+                }
+            }
+            TimerKind::Idle { tok } => self.check_idle(tok),
+            TimerKind::Linger { tok } => {
+                if self
+                    .core
+                    .conn(tok)
+                    .is_some_and(|c| c.state == ConnState::Lingering)
+                {
+                    trace!("linger tok={tok} timer expired");
+                    self.core.close_now(tok, CloseReason::Local);
+                }
+            }
+            TimerKind::AcceptRetry { tok } => {
+                if let Some(Source::Listener(l)) = self.core.source_mut(tok) {
+                    l.paused = false;
+                    debug!("accept tok={tok} resuming after EMFILE pause");
+                    self.accept_ready(tok);
+                }
+            }
+            TimerKind::ShutdownDeadline => self.abort_all("shutdown grace period over"),
+        }
+    }
+
+    /// One timer per connection, re-armed lazily: reads and writes only
+    /// stamp `last_active`; nothing touches the heap on the hot path.
+    fn check_idle(&mut self, tok: Token) {
+        let (Some(idle), now) = (self.core.config.idle_timeout, self.core.now) else {
+            return;
+        };
+        let Some(c) = self.core.conn(tok) else { return };
+        if c.state == ConnState::Closed {
+            return;
+        }
+        let quiet = now.saturating_duration_since(c.last_active);
+        if quiet >= idle {
+            debug!("closing tok={tok} peer={}: idle for {quiet:?}", c.peer);
+            self.core.metrics.idle_timeouts += 1;
+            self.core.close_graceful(tok, CloseReason::IdleTimeout);
+        } else {
+            self.core.add_timer(idle - quiet, TimerKind::Idle { tok });
+        }
+    }
+
+    /// Phase 4: write queued output, one pass per connection.
+    pub(super) fn flush(&mut self) {
+        let mut list = std::mem::take(&mut self.core.to_flush);
+        for tok in list.drain(..) {
+            self.flush_conn(tok);
+        }
+        // Keep the allocation; callbacks run from flush may have queued more.
+        list.append(&mut self.core.to_flush);
+        self.core.to_flush = list;
+    }
+
+    fn flush_conn(&mut self, tok: Token) {
+        let (low_water, no_outbuf) = (
+            self.core.config.low_water,
+            self.core.config.pitfalls.no_outbuf,
+        );
+        let now = self.core.now;
+        if !self.core.is_current(tok) {
+            return;
+        }
+        let core = &mut self.core;
+        let Some(c) = Core::slot_conn(&mut core.sources, tok) else {
+            return;
+        };
+        c.queued_flush = false;
+        if !c.state.flushes() {
+            return;
+        }
+        let had = c.out.pending();
+        match c.write_out(tok, no_outbuf) {
+            Ok(n) => {
+                core.metrics.bytes_out += n as u64;
+                if n > 0 {
+                    c.last_active = now;
+                }
+            }
+            Err(e) => return core.close_now(tok, CloseReason::Error(e)),
+        }
+        if let Err(e) = c.update_interest(tok, &core.registry) {
+            return core.close_now(tok, CloseReason::Error(e));
+        }
+        let pending = c.out.pending();
+        if pending > 0 {
+            if c.state == ConnState::Paused && pending <= low_water {
+                c.set_state(tok, ConnState::Open);
+                core.again(tok);
+            }
+            return;
+        }
+        c.out.release_if_empty(&mut core.pool);
+        match c.state {
+            ConnState::Draining => {
+                c.send_fin(tok);
+                core.close_now(tok, CloseReason::PeerClosed);
+            }
+            ConnState::Closing => {
+                c.send_fin(tok);
+                c.set_state(tok, ConnState::Lingering);
+                let linger = core.config.linger;
+                core.add_timer(linger, TimerKind::Linger { tok });
+                // Bytes may already be waiting, and their edge is spent.
+                core.again(tok);
+            }
+            ConnState::WriteShut => c.send_fin(tok),
+            ConnState::Paused => {
+                c.set_state(tok, ConnState::Open);
+                core.again(tok);
+            }
+            _ => {}
+        }
+        if had > 0 {
+            if let Some(state) = self.states.get_mut(tok.slot()).and_then(Option::as_mut) {
+                self.service.on_drained(
+                    &mut Ctx {
+                        core: &mut self.core,
+                    },
+                    tok,
+                    state,
+                );
+            }
+        }
+    }
+
+    /// Phase 5: free the slots of everything closed this tick, then tell the
+    /// service. `on_close` may close others; the loop picks those up too.
+    pub(super) fn reap(&mut self) {
+        while let Some(tok) = self.core.to_reap.pop() {
+            let Some(source) = self.core.remove(tok) else {
+                continue;
+            };
+            match source {
+                Source::Conn(mut c) => {
+                    if let Err(e) = self.core.registry.deregister(&mut c.stream) {
+                        trace!("deregister tok={tok} err={e}");
+                    }
+                    c.release(&mut self.core.pool);
+                    self.core.metrics.closed += 1;
+                    self.core.metrics.open_conns -= 1;
+                    let reason = c.reason.take().unwrap_or(CloseReason::Local);
+                    debug!("closed tok={tok} peer={} reason={reason}", c.peer);
+                    drop(c); // closes the fd
+                    if let Some(state) = self.states.get_mut(tok.slot()).and_then(Option::take) {
+                        let ctx = &mut Ctx {
+                            core: &mut self.core,
+                        };
+                        self.service.on_close(ctx, tok, state, &reason);
+                    }
+                }
+                Source::Listener(mut l) => {
+                    let _ = self.core.registry.deregister(&mut l.socket);
+                    debug!("listener tok={tok} on {} closed", l.local);
+                }
+                Source::Udp(mut u) => {
+                    let _ = self.core.registry.deregister(&mut u.socket);
+                    debug!("udp tok={tok} on {} closed", u.local);
+                }
+                Source::Fd { fd, .. } => {
+                    let _ = self.core.registry.deregister(&mut mio::unix::SourceFd(&fd));
+                }
+            }
+        }
+    }
+
+    /// Phase 6: shutdown requests, and publish the counters for `Handle`s.
+    pub(super) fn housekeep(&mut self) {
+        if self.core.phase == Phase::Running && self.core.shared.shutdown.load(Ordering::Acquire) {
+            self.begin_shutdown("requested");
+        }
+        self.core.shared.metrics.publish(&self.core.metrics);
+    }
+
+    /// Close every connection now (shutdown deadline, second signal).
+    pub(super) fn abort_all(&mut self, why: &str) {
+        let live: Vec<Token> = self.live_tokens();
+        if !live.is_empty() {
+            warn!("{why}: aborting {} remaining sources", live.len());
+        }
+        for tok in live {
+            match self.core.sources.get(tok.slot()) {
+                Some(Source::Conn(_)) => self.core.close_now(tok, CloseReason::Shutdown),
+                _ => self.core.retire(tok),
+            }
+        }
+    }
+
+    pub(super) fn live_tokens(&self) -> Vec<Token> {
+        self.core
+            .sources
+            .iter()
+            .map(|(slot, _)| self.core.current(Token::new(slot, 0)))
+            .collect()
+    }
+}

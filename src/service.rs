@@ -1,0 +1,106 @@
+//! [`Service`]: the protocol plug-in point.
+//!
+//! Owns: the callbacks a protocol implements. Does not own: any I/O. A
+//! service never touches a socket; it reacts to what the reactor read and
+//! queues what it wants written through [`Ctx`]. That split is what lets
+//! echo, ack, print, framed, HTTP and chat protocols share one reactor.
+//!
+//! Where tokio would give each connection a task and an `async fn`, evloop
+//! gives each connection a plain value (`Service::Conn`) and calls methods on
+//! it when something happens. The state an `async fn` keeps implicitly across
+//! `.await`s is written out explicitly here, which is the point for learners.
+
+use crate::{CloseReason, Ctx, Token};
+use std::io;
+use std::net::SocketAddr;
+
+/// A protocol running on a [`Reactor`](crate::Reactor).
+///
+/// All callbacks run on the reactor thread and must not block: a blocking
+/// call stops every connection. Blocking work goes to a worker thread that
+/// reports back through [`Handle::wake`](crate::Handle::wake) (see the
+/// `chat_server` example).
+pub trait Service {
+    /// Per-connection protocol state, created by [`on_open`](Self::on_open)
+    /// and stored by the reactor beside the connection. `()` for stateless
+    /// protocols such as echo.
+    type Conn;
+
+    /// A connection was accepted, or an outbound connect completed.
+    fn on_open(&mut self, ctx: &mut Ctx<'_>, tok: Token, peer: SocketAddr) -> Self::Conn;
+
+    /// Bytes arrived. `input` holds everything not yet consumed, oldest
+    /// first; consume as many whole messages as you can and return how many
+    /// bytes you used. The rest is kept and handed back, with new bytes
+    /// appended, on the next call (up to `Config::max_input`).
+    fn on_data(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tok: Token,
+        conn: &mut Self::Conn,
+        input: &[u8],
+    ) -> usize;
+
+    /// The peer sent EOF (half-close). The connection is now `Draining`:
+    /// writes are still accepted, and once output is flushed the reactor
+    /// sends FIN and closes. Unconsumed input is passed here one last time.
+    fn on_eof(&mut self, ctx: &mut Ctx<'_>, tok: Token, conn: &mut Self::Conn, rest: &[u8]) {
+        let _ = (ctx, tok, conn, rest);
+    }
+
+    /// All queued output reached the socket (the "writable" callback).
+    fn on_drained(&mut self, ctx: &mut Ctx<'_>, tok: Token, conn: &mut Self::Conn) {
+        let _ = (ctx, tok, conn);
+    }
+
+    /// The connection is gone; this is the last call for `tok`.
+    fn on_close(&mut self, ctx: &mut Ctx<'_>, tok: Token, conn: Self::Conn, reason: &CloseReason) {
+        let _ = (ctx, tok, conn, reason);
+    }
+
+    /// An outbound [`Ctx::connect`] / [`Reactor::connect`](crate::Reactor::connect) failed.
+    fn on_connect_failed(&mut self, ctx: &mut Ctx<'_>, tok: Token, err: io::Error) {
+        let _ = (ctx, tok);
+        log::warn!("connect tok={tok} failed: {err}");
+    }
+
+    /// A datagram arrived on a UDP socket (possibly empty: 0-byte datagrams
+    /// are valid and delivered).
+    fn on_datagram(&mut self, ctx: &mut Ctx<'_>, sock: Token, from: SocketAddr, data: &[u8]) {
+        let _ = (ctx, sock, from, data);
+    }
+
+    /// A file descriptor registered with
+    /// [`Reactor::register_fd`](crate::Reactor::register_fd) is ready. As with
+    /// sockets, readiness is a hint: read until `WouldBlock`.
+    fn on_ready(&mut self, ctx: &mut Ctx<'_>, tok: Token, readable: bool, writable: bool) {
+        let _ = (ctx, tok, readable, writable);
+    }
+
+    /// A timer set with [`Ctx::timer`] fired.
+    fn on_timer(&mut self, ctx: &mut Ctx<'_>, tag: u64) {
+        let _ = (ctx, tag);
+    }
+
+    /// A timer set with [`Ctx::conn_timer`] fired (never after `on_close`).
+    fn on_conn_timer(&mut self, ctx: &mut Ctx<'_>, tok: Token, conn: &mut Self::Conn, tag: u64) {
+        let _ = (ctx, tok, conn, tag);
+    }
+
+    /// [`Handle::wake`](crate::Handle::wake) was called from another thread.
+    fn on_wake(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
+    }
+
+    /// A graceful shutdown began. Connections are closed (gracefully) right
+    /// after this returns, so goodbyes written here are delivered.
+    fn on_shutdown(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
+    }
+
+    /// Bytes sent (best effort) to a connection refused by `max_conns`
+    /// before it is closed, e.g. an HTTP 503. Default: nothing.
+    fn reject_message(&self) -> &[u8] {
+        b""
+    }
+}
