@@ -48,7 +48,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod codec;
 mod config;
+pub mod http;
 pub mod conn;
 mod listener;
 mod metrics;
