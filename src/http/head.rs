@@ -1,0 +1,239 @@
+//! Helpers shared by request and response head parsing: finding where a head
+//! ends (enforcing the size limits and the byte-level strictness rules),
+//! converting httparse headers into owned form, and deciding body framing and
+//! connection persistence from the header fields.
+//!
+//! This file does NOT parse the start line or the header syntax itself; that
+//! is httparse's job, called from `request.rs` and `response.rs`.
+
+use super::{BodyKind, HttpError, Limits};
+
+/// How `scan_head` treats the start line, which differs between requests and
+/// responses.
+pub(crate) struct StartLineRules {
+    /// Status to fail with when the start line exceeds `max_request_line`.
+    pub too_long_status: u16,
+    /// Whether bytes 0x80-0xFF are rejected in the start line. A request
+    /// target must be ASCII, but a response reason phrase may carry obs-text.
+    pub ascii_only: bool,
+}
+
+/// Finds the end of the head (the index just past the blank line), checking
+/// the limits and the strictness rules on the way.
+///
+/// Returns `Ok(None)` when the head is incomplete and no rule was broken yet.
+/// Only the first `max_head` bytes are ever examined, so a peer cannot make
+/// us scan (or buffer) more than that. Leading empty lines before the start
+/// line are skipped, as RFC 9112 section 2.2 recommends; httparse skips them
+/// too, so the lengths agree.
+pub(crate) fn scan_head(
+    buf: &[u8],
+    limits: &Limits,
+    rules: &StartLineRules,
+) -> Result<Option<usize>, HttpError> {
+    let window = buf.get(..limits.max_head).unwrap_or(buf);
+    // Index where the current line starts.
+    let mut line_start = 0usize;
+    // True until the (non-empty) start line has been terminated.
+    let mut in_start_line = true;
+    let mut prev = 0u8;
+    for (i, &b) in window.iter().enumerate() {
+        if b == 0 {
+            return Err(HttpError::bad_request("NUL byte in message head"));
+        }
+        // A CR must always be followed by LF; a lone CR could be read as a
+        // line break by some other parser on the path (smuggling).
+        if prev == b'\r' && b != b'\n' {
+            return Err(HttpError::bad_request("bare CR in message head"));
+        }
+        if b == b'\n' {
+            if prev != b'\r' {
+                return Err(HttpError::bad_request("bare LF in message head"));
+            }
+            // The line consisted of just CRLF.
+            let empty = i == line_start + 1;
+            if empty && !in_start_line {
+                return Ok(Some(i + 1));
+            }
+            if !empty {
+                in_start_line = false;
+            }
+            line_start = i + 1;
+        } else if in_start_line {
+            // The start line including its LF must fit in max_request_line
+            // bytes: once it has filled them without an LF it can never be
+            // valid, so fail now instead of waiting for more bytes.
+            if i + 1 - line_start >= limits.max_request_line {
+                return Err(HttpError::new(rules.too_long_status, "start line too long"));
+            }
+            if rules.ascii_only && b >= 0x80 {
+                return Err(HttpError::bad_request("non-ASCII byte in request line"));
+            }
+        }
+        prev = b;
+    }
+    if buf.len() >= limits.max_head {
+        return Err(HttpError::new(431, "message head too large"));
+    }
+    Ok(None)
+}
+
+/// Maps an httparse error to our error: too many headers is a size problem
+/// (431), everything else is malformed syntax (400).
+pub(crate) fn map_httparse_error(e: httparse::Error) -> HttpError {
+    match e {
+        httparse::Error::TooManyHeaders => HttpError::new(431, "too many header fields"),
+        other => HttpError::bad_request(format!("malformed head: {other}")),
+    }
+}
+
+/// Copies httparse's borrowed headers into owned form. Values stay bytes
+/// because they may legally contain obs-text (0x80-0xFF).
+pub(crate) fn owned_headers(headers: &[httparse::Header<'_>]) -> Vec<(String, Vec<u8>)> {
+    headers
+        .iter()
+        .map(|h| (h.name.to_string(), h.value.to_vec()))
+        .collect()
+}
+
+/// The value of the first header named `name` (case-insensitive).
+pub(crate) fn find_header<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_slice())
+}
+
+/// Strips optional whitespace (SP / HTAB) from both ends.
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// All comma-separated elements of every field named `name`, trimmed.
+/// Several fields with the same name are equivalent to one comma-joined
+/// field (RFC 9110 section 5.3), so they are flattened together.
+fn list_elements<'a>(
+    headers: &'a [(String, Vec<u8>)],
+    name: &'a str,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
+    headers
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .flat_map(|(_, v)| v.split(|&b| b == b','))
+        .map(trim_ows)
+}
+
+/// Parses one Content-Length element: ASCII digits only, no sign, no
+/// whitespace inside, must fit in u64.
+fn parse_content_length(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u64, |acc, &b| {
+        if b.is_ascii_digit() {
+            acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+/// Decides body framing from Transfer-Encoding / Content-Length.
+///
+/// Returns `BodyKind::None` when neither header is present; the caller
+/// decides what that means (no body for requests, read-until-close for
+/// responses).
+pub(crate) fn body_framing(
+    headers: &[(String, Vec<u8>)],
+    minor_version: u8,
+    max_body: usize,
+) -> Result<BodyKind, HttpError> {
+    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has_te = has("transfer-encoding");
+    let has_cl = has("content-length");
+    // Both present is the classic smuggling vector: two parsers on the path
+    // may pick different ones, so refuse instead of picking one.
+    if has_te && has_cl {
+        return Err(HttpError::bad_request(
+            "both Content-Length and Transfer-Encoding present",
+        ));
+    }
+    if has_te {
+        // RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 must be
+        // treated as faulty framing.
+        if minor_version == 0 {
+            return Err(HttpError::bad_request("Transfer-Encoding in HTTP/1.0"));
+        }
+        // Empty list elements are legal and ignored (RFC 9110 section 5.6.1).
+        let mut codings = list_elements(headers, "transfer-encoding").filter(|c| !c.is_empty());
+        return match (codings.next(), codings.next()) {
+            (None, _) => Err(HttpError::bad_request("empty Transfer-Encoding")),
+            (Some(c), None) if c.eq_ignore_ascii_case(b"chunked") => Ok(BodyKind::Chunked),
+            _ => Err(HttpError::new(501, "unsupported transfer coding")),
+        };
+    }
+    if has_cl {
+        let mut length: Option<u64> = None;
+        for element in list_elements(headers, "content-length") {
+            let value = parse_content_length(element)
+                .ok_or_else(|| HttpError::bad_request("invalid Content-Length"))?;
+            match length {
+                Some(prev) if prev != value => {
+                    return Err(HttpError::bad_request("conflicting Content-Length values"));
+                }
+                _ => length = Some(value),
+            }
+        }
+        let length = length.ok_or_else(|| HttpError::bad_request("invalid Content-Length"))?;
+        if length > u64::try_from(max_body).unwrap_or(u64::MAX) {
+            return Err(HttpError::new(413, "body larger than the limit"));
+        }
+        return Ok(BodyKind::Length(length));
+    }
+    Ok(BodyKind::None)
+}
+
+/// Whether the connection persists after this message: HTTP/1.1 defaults to
+/// keep-alive unless `Connection: close`; HTTP/1.0 defaults to close unless
+/// `Connection: keep-alive`. `close` wins if both tokens appear.
+pub(crate) fn keep_alive(headers: &[(String, Vec<u8>)], minor_version: u8) -> bool {
+    let mut close = false;
+    let mut keep = false;
+    for token in list_elements(headers, "connection") {
+        close |= token.eq_ignore_ascii_case(b"close");
+        keep |= token.eq_ignore_ascii_case(b"keep-alive");
+    }
+    !close && (minor_version >= 1 || keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trim_ows_strips_both_ends() {
+        assert_eq!(trim_ows(b" \t a b\t "), b"a b");
+        assert_eq!(trim_ows(b"   "), b"");
+        assert_eq!(trim_ows(b""), b"");
+    }
+
+    #[test]
+    fn content_length_element_parsing() {
+        assert_eq!(parse_content_length(b"0"), Some(0));
+        assert_eq!(parse_content_length(b"0012"), Some(12));
+        assert_eq!(
+            parse_content_length(b"18446744073709551615"),
+            Some(u64::MAX)
+        );
+        assert_eq!(parse_content_length(b"18446744073709551616"), None);
+        assert_eq!(parse_content_length(b"+1"), None);
+        assert_eq!(parse_content_length(b"1 2"), None);
+        assert_eq!(parse_content_length(b""), None);
+    }
+}
