@@ -50,8 +50,8 @@
 
 pub mod codec;
 mod config;
-pub mod http;
 pub mod conn;
+pub mod http;
 mod listener;
 mod metrics;
 mod pitfalls;

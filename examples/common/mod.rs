@@ -1,0 +1,161 @@
+//! Shared by the examples: argument parsing, logging, and failing with one
+//! readable line. Not part of the library: a real program would use `clap`;
+//! this stays small so each example reads top to bottom.
+#![allow(dead_code)] // each example uses a different subset
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::exit;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Print one clear line to stderr and exit 1 (never a panic backtrace).
+pub fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("{}: {msg}", program());
+    exit(1)
+}
+
+fn program() -> String {
+    std::env::args()
+        .next()
+        .and_then(|p| p.rsplit('/').next().map(str::to_string))
+        .unwrap_or_else(|| "example".into())
+}
+
+/// Log to stderr through `simple_logger`, level from `RUST_LOG` (default info).
+pub fn init_logging() {
+    let logger = simple_logger::SimpleLogger::new()
+        .with_level(log::LevelFilter::Info)
+        .env();
+    if let Err(e) = logger.init() {
+        fail(format!("cannot start logging: {e}"));
+    }
+}
+
+/// `--key value`, `--key=value` and `--flag` options.
+pub struct Args {
+    usage: &'static str,
+    opts: Vec<(String, Option<String>)>,
+    used: Vec<String>,
+}
+
+impl Args {
+    /// Parse `std::env::args()`; `--help` prints `usage` and exits 0.
+    pub fn parse(usage: &'static str) -> Args {
+        let mut opts = Vec::new();
+        let mut it = std::env::args().skip(1).peekable();
+        while let Some(arg) = it.next() {
+            if arg == "-h" || arg == "--help" {
+                println!("{usage}");
+                exit(0);
+            }
+            let Some(key) = arg.strip_prefix("--") else {
+                fail(format!("unexpected argument {arg:?}\n{usage}"));
+            };
+            match key.split_once('=') {
+                Some((k, v)) => opts.push((k.to_string(), Some(v.to_string()))),
+                None => {
+                    let value = it.next_if(|next| !next.starts_with("--"));
+                    opts.push((key.to_string(), value));
+                }
+            }
+        }
+        Args {
+            usage,
+            opts,
+            used: Vec::new(),
+        }
+    }
+
+    /// The value of `--key`, if given (the last one wins).
+    pub fn get(&mut self, key: &str) -> Option<String> {
+        self.used.push(key.to_string());
+        let found = self.opts.iter().rev().find(|(k, _)| k == key)?;
+        match &found.1 {
+            Some(v) => Some(v.clone()),
+            None => fail(format!("--{key} needs a value\n{}", self.usage)),
+        }
+    }
+
+    /// Every value of a repeatable `--key`.
+    pub fn all(&mut self, key: &str) -> Vec<String> {
+        self.used.push(key.to_string());
+        let vals: Vec<_> = self
+            .opts
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect();
+        vals.into_iter()
+            .map(|v| v.unwrap_or_else(|| fail(format!("--{key} needs a value"))))
+            .collect()
+    }
+
+    /// `--key` parsed as `T`, or `default`.
+    pub fn value<T: FromStr>(&mut self, key: &str, default: T) -> T
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.get(key) {
+            None => default,
+            Some(v) => v
+                .parse()
+                .unwrap_or_else(|e| fail(format!("bad --{key} {v:?}: {e}"))),
+        }
+    }
+
+    /// Is the flag `--key` present?
+    pub fn flag(&mut self, key: &str) -> bool {
+        self.used.push(key.to_string());
+        self.opts.iter().any(|(k, v)| k == key && v.is_none())
+    }
+
+    /// `--addr`, resolved (a host name is fine), or `default`.
+    pub fn addr(&mut self, default: &str) -> SocketAddr {
+        let text = self.get("addr").unwrap_or_else(|| default.to_string());
+        match text.to_socket_addrs().map(|mut a| a.next()) {
+            Ok(Some(addr)) => addr,
+            Ok(None) => fail(format!("--addr {text:?} resolves to no address")),
+            Err(e) => fail(format!("bad --addr {text:?} (want HOST:PORT): {e}")),
+        }
+    }
+
+    /// The reactor limits every server example accepts:
+    /// `--max-conns N`, `--idle-timeout SECS`, `--max-output BYTES`, `--pitfall NAME`.
+    pub fn config(&mut self) -> evloop::Config {
+        let mut c = evloop::Config {
+            handle_signals: true,
+            ..evloop::Config::default()
+        };
+        c.max_conns = self.value("max-conns", c.max_conns);
+        c.max_output = self.value("max-output", c.max_output);
+        let idle: f64 = self.value("idle-timeout", 0.0);
+        if idle > 0.0 {
+            c.idle_timeout = Some(Duration::from_secs_f64(idle));
+        }
+        for name in self.all("pitfall") {
+            c.pitfalls.enable(&name).unwrap_or_else(|e| fail(e));
+        }
+        c
+    }
+
+    /// Fail on options nobody asked for (a typo should not be ignored).
+    pub fn finish(self) {
+        for (k, _) in &self.opts {
+            if !self.used.contains(k) {
+                fail(format!("unknown option --{k}\n{}", self.usage));
+            }
+        }
+    }
+}
+
+/// Build a reactor, listen on `addr`, run until SIGINT; every failure is one line and exit 1.
+pub fn serve<S: evloop::Service>(service: S, config: evloop::Config, addr: SocketAddr) {
+    let mut reactor = evloop::Reactor::new(service, config)
+        .unwrap_or_else(|e| fail(format!("cannot start: {e}")));
+    reactor
+        .listen(addr)
+        .unwrap_or_else(|e| fail(format!("cannot listen on {addr}: {e}")));
+    if let Err(e) = reactor.run() {
+        fail(format!("event loop failed: {e}"));
+    }
+}

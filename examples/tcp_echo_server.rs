@@ -1,0 +1,40 @@
+//! TCP echo server: every byte a client sends comes back (the tutorial's
+//! echo server, and the README's main command).
+//!
+//! Run:  cargo run --release --example tcp_echo_server
+//! Try:  printf 'hello\n' | nc -N 127.0.0.1 20000
+//!       (or `cargo run --example tcp_client` and type lines)
+//!
+//! Options:
+//!   --addr HOST:PORT     where to listen (default 127.0.0.1:20000;
+//!                        --addr 0.0.0.0:20000 to expose it, as the tutorial does)
+//!   --max-conns N        refuse connections beyond N (default 10000)
+//!   --idle-timeout SECS  close connections idle this long (default: never)
+//!   --max-output BYTES   close a peer whose unsent output passes this (default 4 MiB)
+//!   --pitfall NAME       reproduce a classic bug (see the README's pitfall table):
+//!                        no-drain, no-outbuf, close-on-eof, no-budget,
+//!                        no-emfile-guard, stale-token
+//!
+//! All the work is the reactor's: `Echo::on_data` is two lines. Watch a
+//! round trip with `RUST_LOG=trace`.
+
+mod common;
+
+const USAGE: &str =
+    "usage: tcp_echo_server [--addr HOST:PORT] [--max-conns N] [--idle-timeout SECS] \
+[--max-output BYTES] [--pitfall NAME]...";
+
+fn main() {
+    common::init_logging();
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr("127.0.0.1:20000");
+    let config = args.config();
+    args.finish();
+    if config.pitfalls != evloop::Pitfalls::default() {
+        log::warn!(
+            "running with classic bugs switched on: {:?}",
+            config.pitfalls
+        );
+    }
+    common::serve(evloop::services::Echo, config, addr);
+}
