@@ -179,6 +179,11 @@ impl<S: Service> Reactor<S> {
         &mut self.service
     }
 
+    /// Take the service back (after `run()`).
+    pub fn into_service(self) -> S {
+        self.service
+    }
+
     /// Run until shut down (by a [`Handle`], [`Ctx::shutdown`] or a signal)
     /// and every connection is closed. Errors only if polling itself fails.
     pub fn run(&mut self) -> io::Result<()> {
