@@ -17,7 +17,7 @@
 //! event, is what resumes accepting.
 
 use crate::conn::{Conn, ConnState};
-use crate::reactor::Source;
+use crate::reactor::{Phase, Source};
 use crate::timer::TimerKind;
 use crate::{Reactor, Service, Token};
 use log::{debug, trace, warn};
@@ -54,6 +54,11 @@ fn is_resource_exhaustion(e: &io::Error) -> bool {
 
 impl<S: Service> Reactor<S> {
     pub(crate) fn accept_ready(&mut self, tok: Token) {
+        // Shutting down: the listener is retired and freed at this tick's
+        // reap; a connection accepted now would only be cut off later.
+        if self.core.phase != Phase::Running {
+            return;
+        }
         for _ in 0..self.core.config.accepts_per_tick {
             let Some(Source::Listener(l)) = self.core.source_mut(tok) else {
                 return;

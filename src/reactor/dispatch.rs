@@ -327,13 +327,7 @@ impl<S: Service> Reactor<S> {
             c.state,
             ConnState::Open | ConnState::Paused | ConnState::WriteShut
         );
-        if !keep || kept.is_empty() {
-            if kept.capacity() > 0 {
-                self.core.pool.give(kept);
-            }
-            return;
-        }
-        if kept.len() > max_input {
+        if keep && kept.len() > max_input {
             warn!(
                 "closing tok={tok} peer={}: {} bytes of unconsumed input are over max_input {max_input}",
                 c.peer,
@@ -343,7 +337,16 @@ impl<S: Service> Reactor<S> {
             self.core.metrics.input_overflows += 1;
             return self.core.close_graceful(tok, CloseReason::InputTooLarge);
         }
-        c.input = kept;
+        if keep && !kept.is_empty() {
+            c.input = kept;
+        } else if kept.capacity() > 0 {
+            self.core.pool.give(kept);
+        }
+        // Stop reading a peer whose replies are not being drained: reading
+        // more would only queue more output (the peer may never read).
+        let Some(c) = self.core.conn_mut(tok) else {
+            return;
+        };
         if c.state == ConnState::Open && c.out.pending() > high_water {
             trace!(
                 "backpressure tok={tok} pending={} > high_water={high_water}",
