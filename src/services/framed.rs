@@ -379,7 +379,7 @@ impl<W: Write, C: Codec + Clone> Service for FramedPrint<W, C> {
         reason: &CloseReason,
     ) {
         log::info!(
-            "{} (tok={tok}) closed after {} messages: {reason}",
+            "{} (tok={tok}) closed after {} message(s): {reason}",
             conn.peer,
             conn.messages
         );
