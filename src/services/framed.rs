@@ -16,15 +16,7 @@
 //! not own: finding frames (the codecs do) or the input buffer (the reactor
 //! keeps unconsumed bytes, up to `Config::max_input`).
 //!
-//! # `max_input` must fit the codec
-//! The reactor closes a connection whose unfinished input passes
-//! `Config::max_input`. Set it at least to [`FrameLimit::max_wire_len`] (the
-//! longest valid frame, framing bytes included: line limit + 2 for `\r\n`,
-//! length limit + 4 for the prefix), e.g. with [`FrameLimit::fit_max_input`].
-//! Otherwise a valid large frame is refused by the reactor's cap before the
-//! codec sees it whole. Memory still never follows a claimed length: the
-//! length codec rejects an oversized prefix from its 4 bytes alone, and the
-//! reactor's buffer only ever holds bytes that actually arrived.
+//! `Config::max_input` must fit the codec: see [`FrameLimit`].
 
 use crate::codec::{decode_all, Codec, Decode, Framing, FramingError, LengthCodec, LineCodec};
 use crate::{CloseReason, Config, Ctx, Service, Token};
@@ -101,8 +93,19 @@ impl Codec for AnyCodec {
     }
 }
 
-/// How many bytes a codec may need the reactor to keep (see the module's
-/// [`max_input` section](self#max_input-must-fit-the-codec)).
+/// How many bytes a codec may need the reactor to keep.
+///
+/// The reactor closes a connection whose unfinished input passes
+/// `Config::max_input`. Set it at least to [`max_wire_len`](Self::max_wire_len)
+/// (the longest valid frame, framing bytes included: line limit + 2 for
+/// `\r\n`, length limit + 4 for the prefix), e.g. with
+/// [`fit_max_input`](Self::fit_max_input). Otherwise a valid large frame is
+/// refused by the reactor's cap before the codec sees it whole, and a bad
+/// one is reported as `InputTooLarge` instead of the codec's clearer reason.
+///
+/// Memory never follows a claimed length either way: the length codec
+/// rejects an oversized prefix from its 4 bytes alone, and the reactor's
+/// buffer only ever holds bytes that actually arrived.
 pub trait FrameLimit {
     /// The longest valid frame on the wire, framing bytes included. An
     /// unfinished frame is always shorter, so this much `Config::max_input`
