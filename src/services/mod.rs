@@ -7,6 +7,13 @@
 //! sticky-packet problem by running each connection's bytes through a
 //! codec. Does not own: finding frame boundaries (see `codec`) or sockets
 //! (the reactor reads and writes; these only decide what to say).
+//!
+//! Why framing: TCP is a byte stream. One read may hold several messages
+//! glued together (the "sticky packet", 黏包, problem) and one message may
+//! span several reads. [`FramedEcho`] and [`FramedPrint`] give each
+//! connection its own codec (newline or length prefix) to cut the stream
+//! back into messages; with [`RawChunks`] each read counts as one message,
+//! which shows the problem (`sticky_server` / `sticky_client` examples).
 
 mod ack;
 mod echo;
