@@ -37,6 +37,9 @@
 //! | counters | `src/metrics.rs` |
 //! | classic bugs, switchable | `src/pitfalls.rs` |
 //! | echo, ack, print | `src/services/` |
+//! | framed services, sticky packets | `src/services/framed.rs` |
+//! | line and length-prefix framing | `src/codec/` |
+//! | HTTP/1.1 | `src/http/` |
 //!
 //! ## Example
 //! ```no_run
