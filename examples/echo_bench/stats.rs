@@ -24,8 +24,8 @@ pub struct Stats {
     /// UDP: datagrams not answered within --timeout. TCP: answers still
     /// missing after --timeout when the run ended.
     pub timeouts: u64,
-    /// Paced runs: sends that were due but not made when the run ended
-    /// (the server could not keep up with the offered rate).
+    /// Paced runs: sends due (over 10 ms ago) but not made when the run
+    /// ended: the server could not keep up with the offered rate.
     pub backlog: u64,
     /// Connections (or UDP sockets) that were open at some point.
     pub opened: u64,
@@ -59,7 +59,7 @@ impl Stats {
         self.hist.saturating_record(latency.as_nanos() as u64);
     }
 
-    /// Add another thread's results (the window is the longest one).
+    /// Add another thread's results (the window is the longest).
     pub fn merge(&mut self, o: Stats) {
         // Same bounds on both sides, so `add` cannot fail.
         let _ = self.hist.add(&o.hist);
@@ -96,8 +96,7 @@ impl Stats {
         ns as f64 / 1000.0
     }
 
-    /// One JSON object on one line (hand-written: every value is a number
-    /// or a plain string, so no escaping is needed beyond the addr).
+    /// One JSON object on one line (by hand: no value needs escaping).
     pub fn json(&self, o: &Opts) -> String {
         let mut s = String::new();
         let _ = write!(
@@ -136,6 +135,13 @@ impl Stats {
 
     /// A readable two-line table.
     pub fn table(&self, o: &Opts) -> String {
+        if o.mode == crate::opts::Mode::Idle {
+            let (n, s) = (self.opened, self.window.as_secs_f64());
+            return format!(
+                "echo_bench idle -> {}: {n} connections open, held {s:.1} s, {} errors\n",
+                o.addr, self.errors
+            );
+        }
         let rate = match o.rate {
             r if r > 0.0 => format!("fixed {r}/s"),
             _ => "as fast as possible".into(),
