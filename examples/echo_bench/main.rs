@@ -1,0 +1,164 @@
+//! echo_bench: a load generator with latency percentiles, itself running on
+//! the evloop reactor (one reactor per `--threads`), so that it is cheap
+//! enough not to be the bottleneck. Used by `benches/compare.sh`.
+//!
+//! Run:  cargo run --release --example tcp_echo_server &
+//!       cargo run --release --example echo_bench -- --conns 50 --size 128 --rate 40000 --duration 10
+//! Try:  cargo run --release --example echo_bench -- --mode http --rate 20000 --json
+//!       (against `cargo run --release --example http_server`; `nc`-free: this IS the client)
+//!
+//! Modes: tcp-echo (verifies every echoed byte), tcp-ok (one `--reply` per
+//! message; use --depth 1 against a per-read `ok` server), udp-echo (a
+//! datagram unanswered after --timeout is lost), http (keep-alive
+//! `GET --path`, body compared with --reply), idle (hold --conns open for
+//! the server's RSS), serve-http-floor (a canned-response HTTP server).
+//!
+//! `--rate R` offers R ops/s in total, spread over the connections, and
+//! measures latency from each send's intended time (see `run.rs`); without
+//! it each connection keeps `--depth` messages in flight. The first
+//! `--warmup` seconds are not measured. Results: a table, or `--json`.
+//! Bad options or a refused connection: one line on stderr, exit 1.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod floor;
+mod opts;
+mod progress;
+mod run;
+mod stats;
+mod tcp;
+mod udp;
+mod wire;
+
+use evloop::{Config, Handle, Reactor, Service};
+use opts::{Mode, Opts};
+use progress::Progress;
+use stats::Stats;
+use std::net::SocketAddr;
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::Duration;
+
+fn main() {
+    let opts = Arc::new(opts::parse());
+    if opts.mode == Mode::ServeHttpFloor {
+        common::init_logging(); // "listening on ..." is for scripts
+        let config = Config {
+            handle_signals: true,
+            ..Config::default()
+        };
+        common::serve(floor::Floor, config, opts.addr);
+        return;
+    }
+    // The client's own reactors log only trouble (RUST_LOG overrides).
+    let logger = simple_logger::SimpleLogger::new().with_level(log::LevelFilter::Warn);
+    if let Err(e) = logger.env().init() {
+        common::fail(format!("cannot start logging: {e}"));
+    }
+    let (tx, rx) = mpsc::channel();
+    let mut threads = Vec::new();
+    let mut progress = Vec::new();
+    for t in 0..opts.threads {
+        let p = Arc::new(Progress::default());
+        progress.push(p.clone());
+        let (opts, tx) = (opts.clone(), tx.clone());
+        let spawned = thread::Builder::new()
+            .name(format!("bench-{t}"))
+            .spawn(move || run_thread(t, opts, p, tx));
+        threads
+            .push(spawned.unwrap_or_else(|e| common::fail(format!("cannot start a thread: {e}"))));
+    }
+    drop(tx);
+    let handles: Vec<Handle> = rx.iter().collect();
+    progress::watch(&opts, &threads, &handles, &progress);
+    let mut total = Stats::new();
+    for t in threads {
+        match t.join() {
+            Ok(Ok(s)) => total.merge(s),
+            Ok(Err(e)) => common::fail(e),
+            Err(_) => common::fail("a reactor thread panicked"),
+        }
+    }
+    if let Some(e) = total.fatal.take() {
+        common::fail(e);
+    }
+    if opts.mode == Mode::UdpEcho && total.total_ops == 0 {
+        common::fail(format!(
+            "no datagram came back from {} (is the server running?)",
+            opts.addr
+        ));
+    }
+    if opts.json {
+        println!("{}", total.json(&opts));
+    } else {
+        print!("{}", total.table(&opts));
+    }
+}
+
+/// One reactor: connect (or bind) this thread's share of the connections,
+/// then run until the end timer. Sends its `Handle` to `main` once set up.
+fn run_thread(
+    t: usize,
+    opts: Arc<Opts>,
+    p: Arc<Progress>,
+    tx: mpsc::Sender<Handle>,
+) -> Result<Stats, String> {
+    let mine = (t..opts.conns).step_by(opts.threads);
+    let is_udp = opts.mode == Mode::UdpEcho;
+    let tick = is_udp || (opts.rate > 0.0 && opts.mode != Mode::Idle);
+    let run = run::Run::new(opts.clone(), p, tick);
+    if is_udp {
+        let mut r = reactor(udp::UdpBench::new(run), t)?;
+        let local = udp_local(opts.addr);
+        for g in mine {
+            let tok = r
+                .bind_udp(local)
+                .map_err(|e| format!("cannot bind a UDP socket on {local}: {e}"))?;
+            r.service_mut().add(tok, g);
+        }
+        go(r, tx).map(|s| s.run.stats)
+    } else {
+        let mut r = reactor(tcp::TcpBench::new(run), t)?;
+        for g in mine {
+            let tok = r
+                .connect(opts.addr)
+                .map_err(|e| format!("cannot connect to {}: {e}", opts.addr))?;
+            r.service_mut().add(tok, g);
+        }
+        go(r, tx).map(|s| s.run.stats)
+    }
+}
+
+fn reactor<S: Service>(service: S, t: usize) -> Result<Reactor<S>, String> {
+    let config = Config {
+        max_conns: usize::MAX,
+        // Only thread 0 takes SIGINT; `watch` then stops the others.
+        handle_signals: t == 0,
+        linger: Duration::from_millis(200),
+        shutdown_grace: Duration::from_secs(2),
+        ..Config::default()
+    };
+    Reactor::new(service, config).map_err(|e| format!("cannot start a reactor: {e}"))
+}
+
+/// Wake the reactor once (that starts the clock, in `on_wake`), run it.
+fn go<S: Service>(mut r: Reactor<S>, tx: mpsc::Sender<Handle>) -> Result<S, String> {
+    let h = r.handle();
+    h.wake();
+    let _ = tx.send(h);
+    drop(tx);
+    r.run().map_err(|e| format!("event loop failed: {e}"))?;
+    Ok(r.into_service())
+}
+
+/// Our end of a UDP conversation with `peer`: loopback for a loopback peer.
+fn udp_local(peer: SocketAddr) -> SocketAddr {
+    match (peer.is_ipv4(), peer.ip().is_loopback()) {
+        (true, true) => "127.0.0.1:0",
+        (true, false) => "0.0.0.0:0",
+        (false, true) => "[::1]:0",
+        (false, false) => "[::]:0",
+    }
+    .parse()
+    .unwrap_or(peer)
+}

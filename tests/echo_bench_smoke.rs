@@ -1,0 +1,61 @@
+//! echo_bench (the load generator example) runs a short fixed-rate tcp-echo
+//! load against an in-process echo server and reports, as JSON, completed
+//! operations with no mismatches and no errors. No performance assertions.
+
+mod util;
+use evloop::{services::Echo, Config};
+use util::*;
+
+/// The number after `"key":` in a flat JSON object.
+#[track_caller]
+fn field(json: &str, key: &str) -> f64 {
+    let pat = format!("\"{key}\":");
+    let start = json
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + pat.len();
+    let rest = &json[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    rest[..end]
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
+}
+
+#[test]
+fn echo_bench_json_shows_ops_and_no_mismatches_against_echo() {
+    let server = serve(Echo, Config::default());
+    let addr = server.addr.to_string();
+    let args = [
+        "--addr",
+        &addr,
+        "--mode",
+        "tcp-echo",
+        "--conns",
+        "4",
+        "--size",
+        "100",
+        "--rate",
+        "400",
+        "--duration",
+        "1",
+        "--warmup",
+        "0.2",
+        "--json",
+    ];
+    let mut bench = spawn_example("echo_bench", &args, false);
+    let code = bench.wait();
+    let out = bench.stdout();
+    let stderr = bench.stderr.lock().unwrap().clone();
+    assert_eq!(code, Some(0), "echo_bench failed; stderr: {stderr}");
+    let json = out.trim();
+    assert!(
+        json.starts_with('{') && json.ends_with('}'),
+        "not one JSON object: {out:?}"
+    );
+    assert!(field(json, "ops") > 0.0, "no operations completed: {json}");
+    assert_eq!(field(json, "mismatches"), 0.0, "{json}");
+    assert_eq!(field(json, "errors"), 0.0, "{json}");
+    assert_eq!(field(json, "opened"), 4.0, "{json}");
+    server.stop();
+}
