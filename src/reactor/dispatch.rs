@@ -331,7 +331,9 @@ impl<S: Service> Reactor<S> {
             if kept.capacity() > 0 {
                 self.core.pool.give(kept);
             }
-            return;
+            // Backpressure applies whether or not input was kept: a service
+            // that consumes everything (echo) is the one that queues most.
+            return self.pause_if_backlogged(tok, high_water);
         }
         if kept.len() > max_input {
             warn!(
@@ -344,6 +346,15 @@ impl<S: Service> Reactor<S> {
             return self.core.close_graceful(tok, CloseReason::InputTooLarge);
         }
         c.input = kept;
+        self.pause_if_backlogged(tok, high_water);
+    }
+
+    /// Stop reading from a peer whose pending output passed `high_water`;
+    /// the flush phase resumes it below `low_water`.
+    fn pause_if_backlogged(&mut self, tok: Token, high_water: usize) {
+        let Some(c) = self.core.conn_mut(tok) else {
+            return;
+        };
         if c.state == ConnState::Open && c.out.pending() > high_water {
             trace!(
                 "backpressure tok={tok} pending={} > high_water={high_water}",
