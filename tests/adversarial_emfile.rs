@@ -153,7 +153,11 @@ fn out_of_fds_the_server_does_not_spin_and_serves_the_backlog_after_clients_leav
     // only the retry timer can notice the backlog.
     drop(served);
     for (i, c) in stuck.iter_mut().enumerate() {
-        assert_eq!(read_n(c, 1), b"x", "backlogged connection {i} was not served");
+        assert_eq!(
+            read_n(c, 1),
+            b"x",
+            "backlogged connection {i} was not served"
+        );
         c.write_all(b"more").unwrap();
         assert_eq!(read_n(c, 4), b"more");
     }
