@@ -128,7 +128,9 @@ impl<S: Service> Reactor<S> {
                 if let Some(c) = self.core.conn_mut(tok) {
                     c.queued_again = false;
                 }
-                self.read_conn(tok, false);
+                // The FIN's edge may have come and gone while this conn
+                // yielded or was paused: read on to WouldBlock or EOF.
+                self.read_conn(tok, true);
             }
             Some(Kind::Fd) | None => {}
         }
