@@ -17,7 +17,9 @@ const THREADS: usize = 4;
 const CYCLES: usize = 5_000; // per thread
 
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
 }
 
 /// Make `close` send a RST instead of a FIN.
