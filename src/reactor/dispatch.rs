@@ -128,7 +128,9 @@ impl<S: Service> Reactor<S> {
                 if let Some(c) = self.core.conn_mut(tok) {
                     c.queued_again = false;
                 }
-                self.read_conn(tok, false);
+                // The FIN's edge may have come and gone while this conn
+                // yielded or was paused: read on to WouldBlock or EOF.
+                self.read_conn(tok, true);
             }
             Some(Kind::Fd) | None => {}
         }
@@ -220,7 +222,11 @@ impl<S: Service> Reactor<S> {
     }
 
     /// Read until `WouldBlock`, a short read, EOF, or the budget.
-    fn read_conn(&mut self, tok: Token, peer_closed: bool) {
+    /// `to_wouldblock` turns the short-read shortcut off: set it when the
+    /// peer's FIN may already have been reported (by this event, or by one
+    /// that arrived while the connection was parked), since no new edge
+    /// will announce it again.
+    fn read_conn(&mut self, tok: Token, to_wouldblock: bool) {
         let pitfalls = self.core.config.pitfalls;
         let budget = if pitfalls.no_budget {
             usize::MAX
@@ -257,7 +263,7 @@ impl<S: Service> Reactor<S> {
                     // edge-triggered epoll, later data raises a new event, so
                     // another read would only return WouldBlock (tokio skips
                     // it too). If the peer has closed, read on to see EOF.
-                    if n < self.read_buf.len() && !peer_closed {
+                    if n < self.read_buf.len() && !to_wouldblock {
                         return;
                     }
                 }
