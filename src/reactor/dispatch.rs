@@ -128,7 +128,11 @@ impl<S: Service> Reactor<S> {
                 if let Some(c) = self.core.conn_mut(tok) {
                     c.queued_again = false;
                 }
-                self.read_conn(tok, false);
+                // Read until WouldBlock, not just to the first short read:
+                // the edge that announced a FIN may have been spent while we
+                // yielded (budget) or paused (backpressure), and no new event
+                // will say so. One extra read per resume is the price.
+                self.read_conn(tok, true);
             }
             Some(Kind::Fd) | None => {}
         }
