@@ -4,6 +4,7 @@
 mod util;
 use evloop::{services::Echo, Config};
 use std::io::Write;
+use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use util::*;
@@ -34,9 +35,14 @@ fn two_hundred_concurrent_clients_each_get_their_own_bytes() {
         .map(|id| {
             let (connected, go) = (connected.clone(), go.clone());
             thread::spawn(move || {
-                let mut c = connect(addr);
+                // Reach both barriers even if connecting fails, so that a
+                // failure is reported instead of leaving the others waiting.
+                let c = TcpStream::connect_timeout(&addr, TIMEOUT);
                 connected.wait();
                 go.wait();
+                let mut c = c.unwrap_or_else(|e| panic!("client {id}: connect: {e}"));
+                c.set_read_timeout(Some(TIMEOUT)).unwrap();
+                c.set_write_timeout(Some(TIMEOUT)).unwrap();
                 let data = payload(id);
                 c.write_all(&data).expect("write");
                 let got = read_n(&mut c, data.len());
@@ -48,10 +54,17 @@ fn two_hundred_concurrent_clients_each_get_their_own_bytes() {
         })
         .collect();
     connected.wait();
-    wait_until("all clients to be open at once", || {
-        server.handle.metrics().open_conns == CLIENTS as u64
+    // Release the clients even if the wait fails, then report it.
+    let all_open = std::panic::catch_unwind(|| {
+        wait_until("all clients to be open at once", || {
+            server.handle.metrics().open_conns == CLIENTS as u64
+        })
     });
     go.wait();
+    assert!(
+        all_open.is_ok(),
+        "not all {CLIENTS} clients were open at once"
+    );
     let total: u64 = clients
         .into_iter()
         .map(|t| t.join().expect("client thread panicked"))
