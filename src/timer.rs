@@ -85,10 +85,18 @@ impl Timers {
         None
     }
 
-    /// Pop one timer whose deadline is at or before `now`.
-    pub(crate) fn pop_expired(&mut self, now: Instant) -> Option<TimerKind> {
+    /// The newest timer's sequence number: a bound for [`pop_expired`](Self::pop_expired).
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Pop one timer whose deadline is at or before `now`, among those added
+    /// up to `upto` (a [`last_seq`](Self::last_seq)). Timers added later, even
+    /// with a deadline of `now`, wait: they sort after every older due timer
+    /// (same or later deadline, higher seq), so stopping at one is exact.
+    pub(crate) fn pop_expired(&mut self, now: Instant, upto: u64) -> Option<TimerKind> {
         while let Some(Reverse((deadline, seq, key))) = self.heap.peek().copied() {
-            if deadline > now {
+            if deadline > now || seq > upto {
                 return None;
             }
             self.heap.pop();
@@ -114,12 +122,36 @@ mod tests {
         t.add(now + ms(10), TimerKind::Service { tag: 1 });
         t.cancel(b);
         assert_eq!(t.timeout(now), Some(ms(10)));
-        assert_eq!(t.pop_expired(now + ms(5)), None);
+        assert_eq!(t.pop_expired(now + ms(5), u64::MAX), None);
         let later = now + ms(40);
-        assert_eq!(t.pop_expired(later), Some(TimerKind::Service { tag: 1 }));
-        assert_eq!(t.pop_expired(later), Some(TimerKind::Service { tag: 3 }));
-        assert_eq!(t.pop_expired(later), None);
+        assert_eq!(
+            t.pop_expired(later, u64::MAX),
+            Some(TimerKind::Service { tag: 1 })
+        );
+        assert_eq!(
+            t.pop_expired(later, u64::MAX),
+            Some(TimerKind::Service { tag: 3 })
+        );
+        assert_eq!(t.pop_expired(later, u64::MAX), None);
         assert_eq!(t.timeout(later), None);
+    }
+
+    #[test]
+    fn timers_added_after_the_bound_wait_even_if_due() {
+        let mut t = Timers::default();
+        let now = Instant::now();
+        t.add(now, TimerKind::Service { tag: 1 });
+        let upto = t.last_seq();
+        t.add(now, TimerKind::Service { tag: 2 }); // e.g. re-armed from on_timer
+        assert_eq!(
+            t.pop_expired(now, upto),
+            Some(TimerKind::Service { tag: 1 })
+        );
+        assert_eq!(t.pop_expired(now, upto), None);
+        assert_eq!(
+            t.pop_expired(now, t.last_seq()),
+            Some(TimerKind::Service { tag: 2 })
+        );
     }
 
     #[test]
@@ -127,9 +159,12 @@ mod tests {
         let mut t = Timers::default();
         let now = Instant::now();
         let a = t.add(now, TimerKind::Service { tag: 1 });
-        assert!(t.pop_expired(now).is_some());
+        assert!(t.pop_expired(now, u64::MAX).is_some());
         let _b = t.add(now, TimerKind::Service { tag: 2 });
         t.cancel(a); // same slab key as b, older seq
-        assert_eq!(t.pop_expired(now), Some(TimerKind::Service { tag: 2 }));
+        assert_eq!(
+            t.pop_expired(now, u64::MAX),
+            Some(TimerKind::Service { tag: 2 })
+        );
     }
 }

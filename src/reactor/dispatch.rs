@@ -128,8 +128,10 @@ impl<S: Service> Reactor<S> {
                 if let Some(c) = self.core.conn_mut(tok) {
                     c.queued_again = false;
                 }
-                // The FIN's edge may have come and gone while this conn
-                // yielded or was paused: read on to WouldBlock or EOF.
+                // Read until WouldBlock, not just to the first short read:
+                // the edge that announced a FIN may have been spent while we
+                // yielded (budget) or paused (backpressure), and no new event
+                // will say so. One extra read per resume is the price.
                 self.read_conn(tok, true);
             }
             Some(Kind::Fd) | None => {}

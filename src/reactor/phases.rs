@@ -14,14 +14,13 @@ use std::sync::atomic::Ordering;
 impl<S: Service> Reactor<S> {
     /// Phase 3: fire every timer due by now. A timer scheduled while firing
     /// (even with a zero delay) waits for the next tick, so a service that
-    /// re-arms a timer from `on_timer` cannot trap the loop here.
+    /// re-arms a timer from `on_timer` cannot trap the loop here. Timers are
+    /// popped one at a time, not collected first, so a callback that
+    /// cancels another timer due in this same tick really cancels it.
     pub(super) fn fire_timers(&mut self) {
         let now = self.core.now;
-        let mut due = Vec::new();
-        while let Some(kind) = self.core.timers.pop_expired(now) {
-            due.push(kind);
-        }
-        for kind in due {
+        let upto = self.core.timers.last_seq();
+        while let Some(kind) = self.core.timers.pop_expired(now, upto) {
             self.core.metrics.timers_fired += 1;
             trace!("timer {kind:?}");
             self.fire(kind);
