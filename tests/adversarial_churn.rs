@@ -8,39 +8,11 @@
 mod util;
 use evloop::{services::Echo, Config};
 use std::io::Write;
-use std::net::TcpStream;
-use std::os::unix::io::AsRawFd;
 use std::thread;
 use util::*;
 
 const THREADS: usize = 4;
 const CYCLES: usize = 5_000; // per thread
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
-        .count()
-}
-
-/// Make `close` send a RST instead of a FIN.
-#[track_caller]
-fn set_linger_zero(s: &TcpStream) {
-    let lin = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a valid fd we own, and a pointer/length to a live local struct.
-    let rc = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&lin as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "setsockopt: {}", std::io::Error::last_os_error());
-}
 
 #[test]
 fn twenty_thousand_connect_echo_close_cycles_leak_no_fd_and_no_slot() {

@@ -15,12 +15,6 @@ use util::*;
 
 const CLIENTS: u64 = 1_000;
 
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
-        .count()
-}
-
 #[test]
 fn connect_and_close_leaks_nothing_and_an_empty_datagram_is_echoed_empty() {
     let server = serve_with(Echo, Config::default(), |r| {

@@ -5,8 +5,7 @@
 mod util;
 use evloop::{Ctx, Service, Token};
 use std::io::{ErrorKind, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::os::unix::io::AsRawFd;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use util::*;
@@ -23,31 +22,6 @@ impl Service for RecordingEcho {
         ctx.write(tok, input);
         input.len()
     }
-}
-
-/// Make `close` send a RST instead of a FIN.
-#[track_caller]
-fn set_linger_zero(s: &TcpStream) {
-    let lin = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a valid fd we own, and a pointer/length to a live local struct.
-    let rc = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&lin as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(
-        rc,
-        0,
-        "setsockopt SO_LINGER: {}",
-        std::io::Error::last_os_error()
-    );
 }
 
 fn slot(tok: &str) -> &str {

@@ -4,33 +4,13 @@
 //! stalls the sender); other clients are served meanwhile; when the slow
 //! client reads again, everything comes back byte-exact.
 mod util;
-use evloop::{services::Echo, Config, Handle, Metrics};
+use evloop::{services::Echo, Config};
 use std::io::{Read, Write};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use util::*;
 
 const SIZE: usize = 32 << 20;
-
-/// Wait (bounded) until `bytes_in` has not changed for `quiet`: the server
-/// has stopped reading the stalled client.
-#[track_caller]
-fn wait_for_reads_to_stop(handle: &Handle, quiet: Duration) -> Metrics {
-    let deadline = Instant::now() + TIMEOUT;
-    let mut last = handle.metrics();
-    let mut since = Instant::now();
-    loop {
-        thread::sleep(Duration::from_millis(20));
-        let m = handle.metrics();
-        if m.bytes_in != last.bytes_in {
-            last = m;
-            since = Instant::now();
-        } else if since.elapsed() >= quiet {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "the server kept reading: {m}");
-    }
-}
 
 /// The regression: Echo consumes all its input, and the pause used to be
 /// checked only when input was left unconsumed, so echo never paused and

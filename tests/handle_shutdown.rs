@@ -3,13 +3,13 @@
 //! echo queued still gets all of it, then EOF), closes, and `run()` returns.
 //! With nothing connected it returns without waiting for the grace period.
 mod util;
-use evloop::{services::Echo, CloseReason, Config, Ctx, Handle, Metrics, Service, Token};
+use evloop::{services::Echo, CloseReason, Config, Ctx, Service, Token};
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use util::*;
 
 /// Echo that counts the bytes it queued and records close reasons.
@@ -30,25 +30,6 @@ impl Service for CountingEcho {
     }
     fn on_close(&mut self, _: &mut Ctx<'_>, _: Token, _: (), reason: &CloseReason) {
         self.reasons.lock().unwrap().push(reason.to_string());
-    }
-}
-
-/// Wait (bounded) until `bytes_in` has not changed for `quiet`.
-#[track_caller]
-fn wait_for_reads_to_stop(handle: &Handle, quiet: Duration) -> Metrics {
-    let deadline = Instant::now() + TIMEOUT;
-    let mut last = handle.metrics();
-    let mut since = Instant::now();
-    loop {
-        thread::sleep(Duration::from_millis(20));
-        let m = handle.metrics();
-        if m.bytes_in != last.bytes_in {
-            last = m;
-            since = Instant::now();
-        } else if since.elapsed() >= quiet {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "the server kept reading: {m}");
     }
 }
 

@@ -5,8 +5,7 @@
 mod util;
 use evloop::{CloseReason, Config, Ctx, Service, Token};
 use std::io::{ErrorKind, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use util::*;
@@ -27,31 +26,6 @@ impl Service for RecordingEcho {
     fn on_close(&mut self, _: &mut Ctx<'_>, _: Token, _: (), reason: &CloseReason) {
         self.reasons.lock().unwrap().push(reason.to_string());
     }
-}
-
-/// Make `close` send RST: SO_LINGER on with a zero timeout.
-#[track_caller]
-fn set_linger_zero(s: &TcpStream) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: setsockopt on a valid fd we own, with a correctly sized value.
-    let rc = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            &linger as *const libc::linger as *const libc::c_void,
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(
-        rc,
-        0,
-        "setsockopt(SO_LINGER): {}",
-        std::io::Error::last_os_error()
-    );
 }
 
 #[test]

@@ -3,9 +3,10 @@
 //! Loopback only; every wait is bounded.
 #![allow(dead_code)] // each test file uses a different subset
 
-use evloop::{Config, Handle, Reactor, Service};
+use evloop::{Config, Handle, Metrics, Reactor, Service};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -268,4 +269,57 @@ impl Drop for Example {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Make `close` send a RST instead of a FIN (SO_LINGER on, timeout 0).
+#[track_caller]
+pub fn set_linger_zero(s: &TcpStream) {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt on a valid fd we own, with a pointer to a live,
+    // correctly sized `linger`.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "setsockopt(SO_LINGER): {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// Wait (bounded) until the server's `bytes_in` has not changed for `quiet`:
+/// it has stopped reading (backpressure). Returns the metrics at that point.
+#[track_caller]
+pub fn wait_for_reads_to_stop(handle: &Handle, quiet: Duration) -> Metrics {
+    let deadline = Instant::now() + TIMEOUT;
+    let mut last = handle.metrics();
+    let mut since = Instant::now();
+    loop {
+        thread::sleep(Duration::from_millis(20));
+        let m = handle.metrics();
+        if m.bytes_in != last.bytes_in {
+            last = m;
+            since = Instant::now();
+        } else if since.elapsed() >= quiet {
+            return m;
+        }
+        assert!(Instant::now() < deadline, "the server kept reading: {m}");
+    }
+}
+
+/// File descriptors this process has open now (the in-process server's too).
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
 }
