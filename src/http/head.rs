@@ -87,6 +87,33 @@ pub(crate) fn map_httparse_error(e: httparse::Error) -> HttpError {
     }
 }
 
+/// A header field, borrowed (httparse's `Header`) or owned (`(String, Vec<u8>)`),
+/// so the framing rules below are written once for both forms.
+pub(crate) trait Field {
+    /// The field name as sent.
+    fn name(&self) -> &str;
+    /// The raw field value.
+    fn value(&self) -> &[u8];
+}
+
+impl Field for httparse::Header<'_> {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn value(&self) -> &[u8] {
+        self.value
+    }
+}
+
+impl Field for (String, Vec<u8>) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn value(&self) -> &[u8] {
+        &self.1
+    }
+}
+
 /// Copies httparse's borrowed headers into owned form. Values stay bytes
 /// because they may legally contain obs-text (0x80-0xFF).
 pub(crate) fn owned_headers(headers: &[httparse::Header<'_>]) -> Vec<(String, Vec<u8>)> {
@@ -97,11 +124,11 @@ pub(crate) fn owned_headers(headers: &[httparse::Header<'_>]) -> Vec<(String, Ve
 }
 
 /// The value of the first header named `name` (case-insensitive).
-pub(crate) fn find_header<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
+pub(crate) fn find_header<'a, F: Field>(headers: &'a [F], name: &str) -> Option<&'a [u8]> {
     headers
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_slice())
+        .find(|f| f.name().eq_ignore_ascii_case(name))
+        .map(|f| f.value())
 }
 
 /// Strips optional whitespace (SP / HTAB) from both ends.
@@ -118,14 +145,14 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
 /// All comma-separated elements of every field named `name`, trimmed.
 /// Several fields with the same name are equivalent to one comma-joined
 /// field (RFC 9110 section 5.3), so they are flattened together.
-fn list_elements<'a>(
-    headers: &'a [(String, Vec<u8>)],
+fn list_elements<'a, F: Field>(
+    headers: &'a [F],
     name: &'a str,
 ) -> impl Iterator<Item = &'a [u8]> + 'a {
     headers
         .iter()
-        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .flat_map(|(_, v)| v.split(|&b| b == b','))
+        .filter(move |f| f.name().eq_ignore_ascii_case(name))
+        .flat_map(|f| f.value().split(|&b| b == b','))
         .map(trim_ows)
 }
 
@@ -149,12 +176,12 @@ fn parse_content_length(s: &[u8]) -> Option<u64> {
 /// Returns `BodyKind::None` when neither header is present; the caller
 /// decides what that means (no body for requests, read-until-close for
 /// responses).
-pub(crate) fn body_framing(
-    headers: &[(String, Vec<u8>)],
+pub(crate) fn body_framing<F: Field>(
+    headers: &[F],
     minor_version: u8,
     max_body: usize,
 ) -> Result<BodyKind, HttpError> {
-    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let has = |name: &str| headers.iter().any(|f| f.name().eq_ignore_ascii_case(name));
     let has_te = has("transfer-encoding");
     let has_cl = has("content-length");
     // Both present is the classic smuggling vector: two parsers on the path
@@ -202,7 +229,7 @@ pub(crate) fn body_framing(
 /// Whether the connection persists after this message: HTTP/1.1 defaults to
 /// keep-alive unless `Connection: close`; HTTP/1.0 defaults to close unless
 /// `Connection: keep-alive`. `close` wins if both tokens appear.
-pub(crate) fn keep_alive(headers: &[(String, Vec<u8>)], minor_version: u8) -> bool {
+pub(crate) fn keep_alive<F: Field>(headers: &[F], minor_version: u8) -> bool {
     let mut close = false;
     let mut keep = false;
     for token in list_elements(headers, "connection") {
