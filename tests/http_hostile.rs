@@ -78,14 +78,20 @@ fn each_hostile_request_gets_its_status_then_close() {
     let srv = start(ServerConfig::default());
     for (what, request, status) in cases() {
         let r = expect_status_then_close(srv.addr(), &request, status);
-        assert!(!r.body.is_empty(), "{what}: the error response explains itself");
+        assert!(
+            !r.body.is_empty(),
+            "{what}: the error response explains itself"
+        );
         // The server is still serving.
         let mut c = Client::connect(srv.addr());
         c.send(&get("/go"));
         assert_eq!(c.response(false).body, b"HelloWorld", "after {what}");
     }
     // Nothing hostile reached the handler: only the checks' GETs did.
-    assert!(srv.seen().iter().all(|s| s.path == "/go" && s.method == "GET"));
+    assert!(srv
+        .seen()
+        .iter()
+        .all(|s| s.path == "/go" && s.method == "GET"));
 }
 
 #[test]
@@ -93,7 +99,9 @@ fn hostile_request_after_a_good_one_on_the_same_connection() {
     let srv = start(ServerConfig::default());
     let mut c = Client::connect(srv.addr());
     let mut batch = get("/go");
-    batch.extend_from_slice(b"GET /go HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+    batch.extend_from_slice(
+        b"GET /go HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+    );
     batch.extend_from_slice(&get("/go"));
     c.send(&batch);
     assert_eq!(c.response(false).status, 200);

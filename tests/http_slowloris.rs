@@ -45,7 +45,11 @@ impl Slow {
 
     fn trickle(&mut self) {
         if self.got.is_empty() && !self.closed && self.sent < SLOW_HEAD.len() {
-            if self.stream.write_all(&SLOW_HEAD[self.sent..=self.sent]).is_ok() {
+            if self
+                .stream
+                .write_all(&SLOW_HEAD[self.sent..=self.sent])
+                .is_ok()
+            {
                 self.sent += 1;
             }
         }
@@ -81,7 +85,10 @@ fn trickling_heads_get_408_at_the_deadline_and_others_are_served() {
     });
     let deadline = Instant::now() + util::TIMEOUT;
     while slow.iter().any(|s| !s.closed) {
-        assert!(Instant::now() < deadline, "slow clients were not all closed");
+        assert!(
+            Instant::now() < deadline,
+            "slow clients were not all closed"
+        );
         for s in &mut slow {
             s.poll();
             s.trickle();
@@ -93,8 +100,14 @@ fn trickling_heads_get_408_at_the_deadline_and_others_are_served() {
     assert_eq!(r.body, b"HelloWorld");
     for (i, s) in slow.iter().enumerate() {
         let text = String::from_utf8_lossy(&s.got);
-        assert!(text.starts_with("HTTP/1.1 408 "), "slow client {i} got {text:?}");
-        assert!(s.sent < SLOW_HEAD.len(), "slow client {i} completed its head");
+        assert!(
+            text.starts_with("HTTP/1.1 408 "),
+            "slow client {i} got {text:?}"
+        );
+        assert!(
+            s.sent < SLOW_HEAD.len(),
+            "slow client {i} completed its head"
+        );
     }
     // The handler only ever saw the fresh client.
     assert_eq!(srv.seen().len(), 1);
