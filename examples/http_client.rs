@@ -112,7 +112,7 @@ fn parse_url(url: &str) -> Result<(String, String), String> {
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let path = if path.is_empty() { "/" } else { path };
     let printable = |s: &str| s.bytes().all(|b| b.is_ascii_graphic());
-    if authority.is_empty() || authority.contains('@') || !printable(authority) || !printable(&path)
+    if authority.is_empty() || authority.contains('@') || !printable(authority) || !printable(path)
     {
         return Err(bad());
     }

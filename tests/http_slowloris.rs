@@ -44,14 +44,14 @@ impl Slow {
     }
 
     fn trickle(&mut self) {
-        if self.got.is_empty() && !self.closed && self.sent < SLOW_HEAD.len() {
-            if self
+        let waiting = self.got.is_empty() && !self.closed && self.sent < SLOW_HEAD.len();
+        if waiting
+            && self
                 .stream
                 .write_all(&SLOW_HEAD[self.sent..=self.sent])
                 .is_ok()
-            {
-                self.sent += 1;
-            }
+        {
+            self.sent += 1;
         }
     }
 }
