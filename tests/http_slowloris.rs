@@ -140,3 +140,18 @@ fn a_complete_head_in_time_is_not_cut() {
     }
     assert_eq!(c.response(false).body, b"HelloWorld");
 }
+
+#[test]
+fn body_that_never_completes_gets_408() {
+    // The body deadline is keepalive_timeout after the head.
+    let srv = start(ServerConfig {
+        keepalive_timeout: Duration::from_millis(500),
+        ..ServerConfig::default()
+    });
+    let mut c = Client::connect(srv.addr());
+    c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    let r = c.response(false);
+    assert_eq!(r.status, 408);
+    c.expect_closed();
+    assert!(srv.seen().is_empty());
+}
