@@ -56,8 +56,22 @@ impl Slow {
     }
 }
 
+/// 500 slow clients plus the server's 500 sockets live in this process: lift
+/// the soft fd limit to the hard one (best effort) in case it is 1024.
+fn raise_fd_limit() {
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 #[test]
 fn trickling_heads_get_408_at_the_deadline_and_others_are_served() {
+    raise_fd_limit();
     let srv = start(ServerConfig {
         head_timeout: Duration::from_secs(1),
         ..ServerConfig::default()
