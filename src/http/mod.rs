@@ -26,10 +26,10 @@ use std::fmt;
 
 pub use body::{BodyDecoder, BodyKind, BodyProgress, ChunkedDecoder, MAX_CHUNK_LINE, MAX_TRAILERS};
 pub use httparse::Header;
-pub use reply::{Response, REJECT_503};
+pub use reply::{Handler, Response, REJECT_503};
 pub use request::{parse_request, parse_request_head, Request, RequestHead};
 pub use response::{parse_response_head, reason_phrase, write_response, ResponseHead};
-pub use server::{Handler, HttpConn, Server, ServerConfig};
+pub use server::{HttpConn, Server, ServerConfig};
 
 /// Size limits applied while parsing; exceeding one yields an [`HttpError`].
 ///

@@ -1,16 +1,36 @@
-//! [`Response`]: what a server [`Handler`](super::Handler) fills in, and its
-//! serialisation into the connection's output.
+//! The handler side of the server: the [`Handler`] trait and the
+//! [`Response`] it fills in, plus its serialisation into the connection's
+//! output.
 //!
-//! This file owns the reusable response builder and the canned error
-//! responses. It does NOT decide keep-alive (the server does, from the
-//! request and the handler's wish) and never chunks: bodies are buffered and
-//! framed with Content-Length, which suits the small replies of this crate.
+//! This file owns the handler API, the reusable response builder and the
+//! canned error responses. It does NOT decide keep-alive (the server does,
+//! from the request and the handler's wish) and never chunks: bodies are
+//! buffered and framed with Content-Length, which suits small replies.
 //! One `Response` is reused for every request the server answers, so its
 //! header and body buffers are allocated once, not per request.
 
-use super::reason_phrase;
 use super::response::header_is_safe;
+use super::{reason_phrase, Request};
 use std::io::Write;
+use std::net::SocketAddr;
+
+/// Turns one request into one response. Runs on the reactor thread: it must
+/// not block.
+pub trait Handler {
+    /// Fill in `resp` for `req`, whose decoded body is `body`. The server
+    /// adds the framing (Content-Length, Connection) and drops the body of
+    /// a response to HEAD.
+    fn handle(&mut self, req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response);
+}
+
+impl<F> Handler for F
+where
+    F: FnMut(&Request<'_>, &[u8], SocketAddr, &mut Response),
+{
+    fn handle(&mut self, req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response) {
+        self(req, body, peer, resp)
+    }
+}
 
 /// A response under construction. The server resets it to `200`, no
 /// headers, empty body before each request.

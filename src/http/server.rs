@@ -31,6 +31,7 @@
 //! so a keep-alive request/response cycle touches no timer at all.
 
 use super::reply::{write_error, REJECT_503};
+use super::Handler;
 use super::{
     parse_request, BodyDecoder, BodyKind, BodyProgress, Header, HttpError, Limits, Parsed, Request,
     Response,
@@ -38,24 +39,6 @@ use super::{
 use crate::{Ctx, Service, TimerId, Token};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-/// Turns one request into one response. Runs on the reactor thread: it must
-/// not block.
-pub trait Handler {
-    /// Fill in `resp` for `req`, whose decoded body is `body`. The server
-    /// adds the framing (Content-Length, Connection) and drops the body of
-    /// a response to HEAD.
-    fn handle(&mut self, req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response);
-}
-
-impl<F> Handler for F
-where
-    F: FnMut(&Request<'_>, &[u8], SocketAddr, &mut Response),
-{
-    fn handle(&mut self, req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response) {
-        self(req, body, peer, resp)
-    }
-}
 
 /// The server's limits and deadlines.
 #[derive(Debug, Clone)]
