@@ -39,7 +39,8 @@
 //! | echo, ack, print | `src/services/` |
 //! | framed services, sticky packets | `src/services/framed.rs` |
 //! | line and length-prefix framing | `src/codec/` |
-//! | HTTP/1.1 | `src/http/` |
+//! | HTTP/1.1 parsing | `src/http/request.rs`, `src/http/body.rs`, `src/http/response.rs` |
+//! | HTTP/1.1 server service | `src/http/server.rs`, `src/http/reply.rs` |
 //!
 //! ## Example
 //! ```no_run

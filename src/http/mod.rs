@@ -1,11 +1,12 @@
-//! HTTP/1.1 message parsing and writing, without any I/O.
+//! HTTP/1.1: message parsing and writing without I/O, and a server service.
 //!
-//! This module owns the wire format only: deciding whether the bytes a
+//! Most of this module is the wire format only: deciding whether the bytes a
 //! connection has received so far hold a complete request or response head,
 //! how the body that follows is framed, de-chunking bodies incrementally, and
-//! serialising a response into a buffer. It does NOT read or write sockets,
-//! keep per-connection state, route requests or apply timeouts; the reactor
-//! and the server/client services built on top do that.
+//! serialising a response into a buffer, all without I/O. The one exception
+//! is [`Server`] (`server.rs`), the HTTP/1.1 server [`Service`](crate::Service)
+//! that keeps per-connection state and applies the timeouts on top of those
+//! pieces. Routing is the [`Handler`]'s job; TLS and HTTP/2 are out of scope.
 //!
 //! Every function takes the bytes received so far and answers with one of
 //! three outcomes: a complete value (and how many bytes it used), "need more
@@ -16,14 +17,19 @@
 
 mod body;
 mod head;
+mod reply;
 mod request;
 mod response;
+mod server;
 
 use std::fmt;
 
 pub use body::{BodyDecoder, BodyKind, BodyProgress, ChunkedDecoder, MAX_CHUNK_LINE, MAX_TRAILERS};
-pub use request::{parse_request_head, RequestHead};
+pub use httparse::Header;
+pub use reply::{Handler, Response, REJECT_503};
+pub use request::{parse_request, parse_request_head, Request, RequestHead};
 pub use response::{parse_response_head, reason_phrase, write_response, ResponseHead};
+pub use server::{HttpConn, Server, ServerConfig};
 
 /// Size limits applied while parsing; exceeding one yields an [`HttpError`].
 ///

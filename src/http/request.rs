@@ -35,15 +35,55 @@ impl RequestHead {
     }
 }
 
-/// Parses a request head from the start of `buf`.
+/// A request head borrowed from the input buffer: the allocation-free form
+/// the server uses on every request. Header names and values point into the
+/// received bytes; nothing is copied.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The method, e.g. `GET`, exactly as sent (methods are case-sensitive).
+    pub method: &'a str,
+    /// The request target as sent, e.g. `/index.html?q=1`.
+    pub path: &'a str,
+    /// The HTTP minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub minor_version: u8,
+    /// Header fields in arrival order (`name`: as sent, `value`: raw bytes).
+    pub headers: &'a [httparse::Header<'a>],
+    /// How the body that follows the head is framed.
+    pub body: BodyKind,
+    /// Whether the connection may be reused after this request's response.
+    pub keep_alive: bool,
+}
+
+impl<'a> Request<'a> {
+    /// The value of the first header field named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        find_header(self.headers, name)
+    }
+
+    /// An owned copy, for keeping the head beyond the input buffer.
+    pub fn to_owned_head(&self) -> RequestHead {
+        RequestHead {
+            method: self.method.to_string(),
+            path: self.path.to_string(),
+            minor_version: self.minor_version,
+            headers: owned_headers(self.headers),
+            body: self.body,
+            keep_alive: self.keep_alive,
+        }
+    }
+}
+
+/// Parses a request head from the start of `buf` without allocating.
 ///
-/// `buf` holds every byte received since the previous request ended; call
-/// again with a longer buffer after [`Parsed::Incomplete`]. On
-/// [`Parsed::Complete`] the body (framed per [`RequestHead::body`]) starts at
-/// `buf[len..]`. Errors carry the status to answer with before closing:
-/// 400 malformed, 413 body too large, 414 request line too long, 431 head too
-/// large or too many headers, 501 unsupported transfer coding.
-pub fn parse_request_head(buf: &[u8], limits: &Limits) -> Result<Parsed<RequestHead>, HttpError> {
+/// `slots` is caller-provided room for the header fields (the server reuses
+/// one vector across requests); at most `min(slots.len(), max_headers)`
+/// fields are accepted, more is 431. Otherwise exactly like
+/// [`parse_request_head`], which is this function plus a copy.
+pub fn parse_request<'b, 'h>(
+    buf: &'b [u8],
+    limits: &Limits,
+    slots: &'h mut [httparse::Header<'b>],
+) -> Result<Parsed<Request<'h>>, HttpError> {
     let rules = StartLineRules {
         too_long_status: 414,
         ascii_only: true,
@@ -55,8 +95,9 @@ pub fn parse_request_head(buf: &[u8], limits: &Limits) -> Result<Parsed<RequestH
         return Ok(Parsed::Incomplete);
     };
     let head = buf.get(..end).unwrap_or(buf);
-    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut req = httparse::Request::new(&mut slots);
+    let max = slots.len().min(limits.max_headers);
+    let slots = slots.get_mut(..max).unwrap_or_default();
+    let mut req = httparse::Request::new(slots);
     match req.parse(head).map_err(map_httparse_error)? {
         httparse::Status::Complete(n) if n == end => {}
         // The scan found a blank line, so httparse must agree on the end.
@@ -66,19 +107,38 @@ pub fn parse_request_head(buf: &[u8], limits: &Limits) -> Result<Parsed<RequestH
     else {
         return Err(HttpError::bad_request("malformed request line"));
     };
-    let headers = owned_headers(req.headers);
-    let body = body_framing(&headers, minor_version, limits.max_body)?;
-    let keep_alive = keep_alive(&headers, minor_version);
+    let headers: &'h [httparse::Header<'b>] = req.headers;
+    let body = body_framing(headers, minor_version, limits.max_body)?;
+    let keep_alive = keep_alive(headers, minor_version);
     Ok(Parsed::Complete {
-        value: RequestHead {
-            method: method.to_string(),
-            path: path.to_string(),
+        value: Request {
+            method,
+            path,
             minor_version,
             headers,
             body,
             keep_alive,
         },
         len: end,
+    })
+}
+
+/// Parses a request head from the start of `buf` into owned form.
+///
+/// `buf` holds every byte received since the previous request ended; call
+/// again with a longer buffer after [`Parsed::Incomplete`]. On
+/// [`Parsed::Complete`] the body (framed per [`RequestHead::body`]) starts at
+/// `buf[len..]`. Errors carry the status to answer with before closing:
+/// 400 malformed, 413 body too large, 414 request line too long, 431 head too
+/// large or too many headers, 501 unsupported transfer coding.
+pub fn parse_request_head(buf: &[u8], limits: &Limits) -> Result<Parsed<RequestHead>, HttpError> {
+    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
+    Ok(match parse_request(buf, limits, &mut slots)? {
+        Parsed::Complete { value, len } => Parsed::Complete {
+            value: value.to_owned_head(),
+            len,
+        },
+        Parsed::Incomplete => Parsed::Incomplete,
     })
 }
 

@@ -72,7 +72,7 @@ fn status_has_no_body(status: u16) -> bool {
 
 /// Whether a caller-supplied header can be written without letting its
 /// bytes forge extra header lines (response splitting).
-fn header_is_safe(name: &str, value: &str) -> bool {
+pub(crate) fn header_is_safe(name: &str, value: &str) -> bool {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     !name.is_empty()
         && name.bytes().all(token)

@@ -1,0 +1,88 @@
+//! HTTP server: `GET /go` answers `HelloWorld` (the tutorial's web server),
+//! every other path is a 404. Each request is logged with the remote
+//! address, method, path, headers and body.
+//!
+//! Run:  cargo run --release --example http_server
+//! Try:  curl -v http://127.0.0.1:9000/go
+//!       curl -v -d 'hello' http://127.0.0.1:9000/go   (the body is logged)
+//!
+//! Options:
+//!   --addr HOST:PORT             where to listen (default 127.0.0.1:9000)
+//!   --head-timeout SECS          time allowed for a request head (default 10)
+//!   --keepalive-timeout SECS     idle keep-alive connections close after this (default 60)
+//!   --max-body BYTES             larger request bodies get 413 (default 1048576)
+//!   --max-conns N                refuse connections beyond N with a 503 (default 10000)
+//!   --idle-timeout SECS, --max-output BYTES, --pitfall NAME: as for tcp_echo_server
+//!
+//! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
+//! deadlines) is `evloop::http::Server`; this file is only the handler.
+//! For benchmarking, `RUST_LOG=warn` turns the per-request log off.
+
+mod common;
+
+use evloop::http::{Request, Response, Server, ServerConfig};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+const USAGE: &str = "usage: http_server [--addr HOST:PORT] [--head-timeout SECS] \
+[--keepalive-timeout SECS] [--max-body BYTES] [--max-conns N] [--idle-timeout SECS] \
+[--max-output BYTES] [--pitfall NAME]...";
+
+/// The tutorial's handler: it looks at the path only, so `POST /go` is
+/// answered like `GET /go` (and HEAD gets the headers without the body).
+fn handle(req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response) {
+    log_request(req, body, peer);
+    if req.path == "/go" {
+        resp.header("Content-Type", "text/plain; charset=utf-8")
+            .body(b"HelloWorld");
+    } else {
+        resp.status(404)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(b"404 page not found\n");
+    }
+}
+
+/// One log line per request; built only when info logging is on, so a
+/// benchmark run with `RUST_LOG=warn` pays nothing for it.
+fn log_request(req: &Request<'_>, body: &[u8], peer: SocketAddr) {
+    if !log::log_enabled!(log::Level::Info) {
+        return;
+    }
+    let headers: Vec<String> = req
+        .headers
+        .iter()
+        .map(|h| format!("{}: {}", h.name, String::from_utf8_lossy(h.value)))
+        .collect();
+    log::info!(
+        "{peer} {} {} headers=[{}] body={:?}",
+        req.method,
+        req.path,
+        headers.join(", "),
+        String::from_utf8_lossy(body)
+    );
+}
+
+/// `--key SECS` as a positive duration, or `default`.
+fn seconds(args: &mut common::Args, key: &str, default: Duration) -> Duration {
+    let secs: f64 = args.value(key, default.as_secs_f64());
+    if !(secs > 0.0 && secs.is_finite()) {
+        common::fail(format!("--{key} must be a positive number of seconds"));
+    }
+    Duration::from_secs_f64(secs)
+}
+
+fn main() {
+    common::init_logging();
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr("127.0.0.1:9000");
+    let config = args.config();
+    let mut http = ServerConfig::default();
+    http.head_timeout = seconds(&mut args, "head-timeout", http.head_timeout);
+    http.keepalive_timeout = seconds(&mut args, "keepalive-timeout", http.keepalive_timeout);
+    http.limits.max_body = args.value("max-body", http.limits.max_body);
+    args.finish();
+    // Unconsumed input never exceeds one partial head (the server consumes
+    // bodies as they arrive), so the default max_input suffices.
+    debug_assert!(config.max_input >= http.limits.max_head);
+    common::serve(Server::with_config(handle, http), config, addr);
+}
