@@ -35,8 +35,9 @@ pub const WAKER: Token = Token(usize::MAX);
 /// Reserved for the SIGINT/SIGTERM source (`signal-hook-mio`).
 pub const SIGNALS: Token = Token(usize::MAX - 1);
 
-/// The largest slot the slab may hand out; reserved tokens sit above it.
-pub(crate) const MAX_SLOT: usize = SLOT_MASK - 1;
+/// The largest slot the slab may hand out; reserved tokens sit above it
+/// (`WAKER` has slot `SLOT_MASK`, `SIGNALS` has slot `SLOT_MASK - 1`).
+pub(crate) const MAX_SLOT: usize = SLOT_MASK - 2;
 
 impl Token {
     pub(crate) fn new(slot: usize, generation: u32) -> Token {
