@@ -128,7 +128,11 @@ impl<S: Service> Reactor<S> {
                 if let Some(c) = self.core.conn_mut(tok) {
                     c.queued_again = false;
                 }
-                self.read_conn(tok, false);
+                // No fresh event: an edge (new data, or the peer's FIN) may
+                // have been spent while we were not reading (paused by
+                // backpressure, parked by the budget), so read past a
+                // short read, to WouldBlock or EOF.
+                self.read_conn(tok, true);
             }
             Some(Kind::Fd) | None => {}
         }
@@ -219,8 +223,10 @@ impl<S: Service> Reactor<S> {
         self.states[slot] = Some(state);
     }
 
-    /// Read until `WouldBlock`, a short read, EOF, or the budget.
-    fn read_conn(&mut self, tok: Token, peer_closed: bool) {
+    /// Read until `WouldBlock`, a short read, EOF, or the budget. With
+    /// `past_short_read` (the peer has closed, or we resume without an
+    /// event), a short read does not stop the loop: only `WouldBlock` or EOF.
+    fn read_conn(&mut self, tok: Token, past_short_read: bool) {
         let pitfalls = self.core.config.pitfalls;
         let budget = if pitfalls.no_budget {
             usize::MAX
@@ -259,7 +265,7 @@ impl<S: Service> Reactor<S> {
                     // it too). If the peer has closed, read on to see EOF.
                     // Pitfall `no-budget` is the textbook loop instead: only
                     // WouldBlock stops it, so a fast writer keeps it going.
-                    if n < self.read_buf.len() && !peer_closed && !pitfalls.no_budget {
+                    if n < self.read_buf.len() && !past_short_read && !pitfalls.no_budget {
                         return;
                     }
                 }
@@ -333,9 +339,7 @@ impl<S: Service> Reactor<S> {
             if kept.capacity() > 0 {
                 self.core.pool.give(kept);
             }
-            return;
-        }
-        if kept.len() > max_input {
+        } else if kept.len() > max_input {
             warn!(
                 "closing tok={tok} peer={}: {} bytes of unconsumed input are over max_input {max_input}",
                 c.peer,
@@ -344,8 +348,14 @@ impl<S: Service> Reactor<S> {
             self.core.pool.give(kept);
             self.core.metrics.input_overflows += 1;
             return self.core.close_graceful(tok, CloseReason::InputTooLarge);
+        } else {
+            c.input = kept;
         }
-        c.input = kept;
+        // Backpressure applies whether or not input was kept: a service
+        // that consumes everything (echo) is exactly the one that queues.
+        let Some(c) = self.core.conn_mut(tok) else {
+            return;
+        };
         if c.state == ConnState::Open && c.out.pending() > high_water {
             trace!(
                 "backpressure tok={tok} pending={} > high_water={high_water}",
