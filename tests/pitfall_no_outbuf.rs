@@ -14,7 +14,6 @@ use evloop::{services::Echo, Config, Pitfalls};
 use std::io::Write;
 use std::net::Shutdown;
 use std::thread;
-use std::time::Duration;
 use util::*;
 
 const SENT: usize = 8 * 1024 * 1024;
@@ -42,9 +41,16 @@ fn slow_reader_echo(no_outbuf: bool) -> Vec<u8> {
         w.shutdown(Shutdown::Write).expect("shutdown");
     });
     // Not reading yet: the server's writes hit a full window and come back
-    // short. (Without the pitfall, backpressure stops the server reading and
-    // the writer blocks until we read; that is fine, it runs on its own thread.)
-    thread::sleep(Duration::from_millis(500));
+    // short. We start reading only once the server has read all 8 MiB (its
+    // echo cannot fit in the socket buffers, so writes were short) or has
+    // paused reading because output piled up (backpressure: without the
+    // pitfall, the writer now blocks until we read; it has its own thread).
+    // Waiting on these, not on a clock, keeps a loaded machine from turning
+    // us into a fast reader.
+    wait_until("the server's output to back up", || {
+        let m = server.handle.metrics();
+        m.bytes_in == SENT as u64 || m.backpressure_pauses > 0
+    });
     let got = read_to_eof(&mut s);
     writer.join().expect("writer");
     drop(server);
