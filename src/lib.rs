@@ -18,6 +18,10 @@
 //! 4. [`Handle`] reaches the loop from other threads (shutdown, wake,
 //!    metrics) through a `mio::Waker`.
 //!
+//! To see it run, `docs/walkthrough.md` follows one echo round trip from
+//! `accept` to the echoed bytes with the real `RUST_LOG=trace` output, step
+//! by step, next to what tokio, mio and Redis's `ae` loop do at each point.
+//!
 //! ## Concept → file
 //! | concept | file |
 //! |---|---|

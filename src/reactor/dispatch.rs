@@ -265,7 +265,9 @@ impl<S: Service> Reactor<S> {
                     // edge-triggered epoll, later data raises a new event, so
                     // another read would only return WouldBlock (tokio skips
                     // it too). If the peer has closed, read on to see EOF.
-                    if n < self.read_buf.len() && !to_wouldblock {
+                    // Pitfall `no-budget` is the textbook loop instead: only
+                    // WouldBlock stops it, so a fast writer keeps it going.
+                    if n < self.read_buf.len() && !to_wouldblock && !pitfalls.no_budget {
                         return;
                     }
                 }
