@@ -30,6 +30,9 @@ pub struct Client {
     /// Offline messages written to this client's output, to delete from
     /// the database once `on_drained` says the socket took them.
     pub undrained: Vec<i64>,
+    /// The peer sent EOF while a job was in flight: the connection is held
+    /// open (`Ctx::hold_open`) until the queued replies are written.
+    pub held: bool,
 }
 
 /// Queue one reply line for `tok` (a no-op if it is gone).
@@ -82,18 +85,14 @@ impl Chat {
     /// A job for `tok` finished: run the lines that waited behind it, until
     /// one of them starts another job.
     pub fn resume(&mut self, ctx: &mut Ctx<'_>, tok: Token) {
-        loop {
-            let Some(c) = self.clients.get_mut(&tok) else {
-                return;
-            };
+        while let Some(c) = self.clients.get_mut(&tok) {
             c.busy = false;
             match c.queued.pop_front() {
-                None => return,
+                None => break,
                 Some(None) => {
                     c.queued.clear();
-                    c.busy = false;
                     c.ended = false; // let `too_long` act now
-                    return self.too_long(ctx, tok);
+                    self.too_long(ctx, tok);
                 }
                 Some(Some(line)) => {
                     c.queued_bytes -= line.len();
@@ -102,6 +101,17 @@ impl Chat {
             }
             if self.clients.get(&tok).map_or(true, |c| c.busy) {
                 return;
+            }
+        }
+        self.release_if_idle(ctx, tok);
+    }
+
+    /// End a hold taken in `on_eof` once nothing is in flight any more.
+    pub fn release_if_idle(&mut self, ctx: &mut Ctx<'_>, tok: Token) {
+        if let Some(c) = self.clients.get_mut(&tok) {
+            if c.held && !c.busy {
+                c.held = false;
+                ctx.hold_open(tok, false);
             }
         }
     }

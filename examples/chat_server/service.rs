@@ -104,6 +104,14 @@ impl Service for Chat {
         if !rest.is_empty() && rest.len() <= protocol::MAX_LINE {
             self.accept_line(ctx, tok, rest);
         }
+        // Replies still to come from the worker: keep the socket open for
+        // them (`nc -N` sends EOF right after its last line).
+        if let Some(c) = self.clients.get_mut(&tok) {
+            if c.busy {
+                c.held = true;
+                ctx.hold_open(tok, true);
+            }
+        }
     }
 
     fn on_drained(&mut self, _: &mut Ctx<'_>, tok: Token, _: &mut ()) {
