@@ -87,6 +87,9 @@ fn main() {
     // the hard cap, the usual high/low water marks.
     config.high_water = max_output / 2;
     config.low_water = max_output / 8;
+    // One read (64 KiB) per client per tick: fair, and it bounds what one
+    // sender can fan out to a reader within a tick, before any flush.
+    config.read_budget = config.read_chunk;
     // Above the line cap, so `on_data` always sees an overlong line first
     // and answers `ERR line too long` before the reactor's cap would act.
     config.max_input = 2 * protocol::MAX_LINE + 64;

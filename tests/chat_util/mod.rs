@@ -110,6 +110,13 @@ impl Client {
         panic!("never got {want:?}");
     }
 
+    /// Send `line`, then skip lines (at most 1000) until `want`.
+    #[track_caller]
+    pub fn wait_for_reply(&mut self, line: &str, want: &str) {
+        self.send(line);
+        self.wait_for(want);
+    }
+
     #[track_caller]
     pub fn register(&mut self, name: &str, password: &str) {
         let reply = self.ask(&format!("/register {name} {password}"));
