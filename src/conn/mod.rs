@@ -7,7 +7,7 @@
 //! happens (the reactor's flush phase).
 //!
 //! Per-connection memory is kept small on purpose: no buffers while idle
-//! (see [`buffer`]), the protocol's own state lives beside this record in
+//! (see `buffer.rs`), the protocol's own state lives beside this record in
 //! the reactor (`Service::Conn`), and nothing here is boxed.
 
 pub(crate) mod buffer;
