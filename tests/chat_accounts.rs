@@ -57,7 +57,9 @@ fn commands_before_login_are_refused() {
     assert_eq!(c.ask("hello everyone"), "ERR login first");
     assert_eq!(c.ask("/frobnicate"), "ERR unknown command");
     assert!(c.ask("/help").starts_with("OK commands:"));
-    assert!(c.ask("/register bad!name pw").starts_with("ERR invalid name"));
+    assert!(c
+        .ask("/register bad!name pw")
+        .starts_with("ERR invalid name"));
     assert!(c.ask("/register ann").starts_with("ERR usage"));
     assert_eq!(c.ask("/quit"), "OK bye");
     c.expect_closed();

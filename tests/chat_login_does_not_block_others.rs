@@ -15,10 +15,7 @@ fn who_is_answered_while_a_login_hash_is_computing() {
     let data = TempDir::new("nonblocking");
     // A deliberately expensive KDF (verify uses the parameters stored in
     // the hash, so registration must use it too).
-    let server = start(
-        &data,
-        &["--kdf-mem-kib", "16384", "--kdf-iters", "4"],
-    );
+    let server = start(&data, &["--kdf-mem-kib", "16384", "--kdf-iters", "4"]);
     let mut b = user(server.addr(), "bee", "b");
     let mut a = Client::connect(server.addr());
     a.register("ay", "a");

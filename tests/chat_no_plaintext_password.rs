@@ -17,7 +17,9 @@ fn assert_absent(dir: &Path) -> usize {
         let bytes = std::fs::read(&path).expect("read file");
         files += 1;
         assert!(
-            !bytes.windows(PASSWORD.len()).any(|w| w == PASSWORD.as_bytes()),
+            !bytes
+                .windows(PASSWORD.len())
+                .any(|w| w == PASSWORD.as_bytes()),
             "{} contains the password in plain text",
             path.display()
         );

@@ -18,7 +18,10 @@ fn kill_9_then_restart_keeps_users_and_undelivered_messages() {
     ann.register("ann", "pw-ann");
     ann.login("ann", "pw-ann");
     assert_eq!(ann.ask("/msg bob kept one"), "OK stored for bob");
-    assert_eq!(ann.ask("/msg cat read before the crash"), "OK stored for cat");
+    assert_eq!(
+        ann.ask("/msg cat read before the crash"),
+        "OK stored for cat"
+    );
 
     let mut cat = Client::connect(first.addr());
     cat.login("cat", "pw-cat");
@@ -38,8 +41,14 @@ fn kill_9_then_restart_keeps_users_and_undelivered_messages() {
     bob.login("bob", "pw-bob");
     let one = bob.line();
     let two = bob.line();
-    assert!(one.starts_with("[offline ") && one.ends_with("] ann: kept one"), "{one:?}");
-    assert!(two.starts_with("[offline ") && two.ends_with("] cat: kept two"), "{two:?}");
+    assert!(
+        one.starts_with("[offline ") && one.ends_with("] ann: kept one"),
+        "{one:?}"
+    );
+    assert!(
+        two.starts_with("[offline ") && two.ends_with("] cat: kept two"),
+        "{two:?}"
+    );
     assert_eq!(bob.ask("/who"), "OK online: bob");
 
     let mut cat = Client::connect(second.addr());

@@ -45,7 +45,14 @@ impl Drop for TempDir {
 /// Start chat_server on an ephemeral port with `data`, a cheap KDF, and `extra` options.
 #[track_caller]
 pub fn start(data: &TempDir, extra: &[&str]) -> Example {
-    let mut args = vec!["--addr", "127.0.0.1:0", "--data", data.arg(), "--kdf-mem-kib", "64"];
+    let mut args = vec![
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        data.arg(),
+        "--kdf-mem-kib",
+        "64",
+    ];
     args.extend_from_slice(extra);
     util::spawn_example("chat_server", &args, true)
 }
