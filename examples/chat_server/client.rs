@@ -59,7 +59,7 @@ impl Chat {
             log::warn!("closing tok={tok}: too many lines sent while waiting for the worker");
             c.ended = true;
             send(ctx, tok, "ERR too many commands in flight");
-            return ctx.close(tok);
+            return self.hang_up(ctx, tok);
         }
         c.queued_bytes += line.len();
         c.queued.push_back(Some(line.to_vec()));
@@ -79,7 +79,7 @@ impl Chat {
         }
         log::warn!("closing tok={tok}: line over {} bytes", protocol::MAX_LINE);
         send(ctx, tok, "ERR line too long");
-        ctx.close(tok);
+        self.hang_up(ctx, tok);
     }
 
     /// A job for `tok` finished: run the lines that waited behind it, until
@@ -104,6 +104,19 @@ impl Chat {
             }
         }
         self.release_if_idle(ctx, tok);
+    }
+
+    /// Close `tok` gracefully, and tell the others it left now rather than
+    /// when the close completes (up to `Config::linger` later).
+    pub fn hang_up(&mut self, ctx: &mut Ctx<'_>, tok: Token) {
+        let name = self.clients.get(&tok).and_then(|c| c.name.clone());
+        if let Some(name) = name {
+            if self.online.get(&name) == Some(&tok) {
+                self.online.remove(&name);
+                self.broadcast(ctx, None, &format!("* {name} left"));
+            }
+        }
+        ctx.close(tok);
     }
 
     /// End a hold taken in `on_eof` once nothing is in flight any more.

@@ -28,7 +28,7 @@ impl Chat {
                     c.queued.clear();
                 }
                 send(ctx, tok, "OK bye");
-                return ctx.close(tok);
+                return self.hang_up(ctx, tok);
             }
             (Command::Register { name, password }, _) => {
                 let (name, password) = (name.to_string(), password.to_string());
