@@ -1,9 +1,10 @@
-//! What each command does, and what each worker outcome does.
+//! What each command does on the loop.
 //!
-//! Owns: the replies, presence notices, fan-out, login lockout and offline
-//! delivery. Does not own: parsing (`protocol.rs`), the callbacks and
-//! queueing (`service.rs`), or blocking work (`worker.rs`): anything that
-//! needs the disk or a hash becomes a [`Job`] and marks the client busy.
+//! Owns: the immediate replies, `/who`, broadcast fan-out, online direct
+//! messages, and the lockout check. Does not own: parsing (`protocol.rs`),
+//! the queue (`client.rs`), finished jobs (`outcomes.rs`), or blocking work
+//! (`worker.rs`): anything that needs the disk or a hash becomes a [`Job`]
+//! and marks the client busy.
 
 use crate::client::send;
 use crate::jobs::Job;
@@ -98,13 +99,11 @@ impl Chat {
 
     /// Hand `job` to the worker; `tok`'s next lines wait until it is done.
     fn start(&mut self, ctx: &mut Ctx<'_>, tok: Token, job: Job) {
-        let sent = self
-            .jobs
-            .as_ref()
-            .is_some_and(|jobs| jobs.send(job).is_ok());
+        // Fails only if the worker thread died (it logged why).
+        let sent = self.jobs.send(job).is_ok();
         match self.clients.get_mut(&tok) {
             Some(c) if sent => c.busy = true,
-            _ => send(ctx, tok, "ERR server shutting down"),
+            _ => send(ctx, tok, "ERR internal error"),
         }
     }
 

@@ -114,8 +114,8 @@ fn main() {
         .unwrap_or_else(|e| common::fail(format!("cannot start the worker thread: {e}")));
 
     let result = reactor.run();
-    // Dropping the service drops the job sender (if shutdown did not
-    // already): the worker finishes what is queued, then returns.
+    // Dropping the reactor drops the service and its job sender: the
+    // worker finishes every queued job (database writes too), then returns.
     drop(reactor);
     if worker.join().is_err() {
         common::fail("the worker thread panicked");

@@ -44,8 +44,8 @@ pub struct Chat {
     /// Ids of offline messages written to some socket and not yet deleted,
     /// so that a login racing a delete cannot deliver one twice.
     pub delivering: HashSet<i64>,
-    /// `None` once shutdown began: dropping it lets the worker finish.
-    pub jobs: Option<Sender<Job>>,
+    /// Dropped with the reactor at the end of `main`, which ends the worker.
+    pub jobs: Sender<Job>,
     pub outcomes: Receiver<Outcome>,
     pub limits: Limits,
 }
@@ -57,7 +57,7 @@ impl Chat {
             online: BTreeMap::new(),
             failures: HashMap::new(),
             delivering: HashSet::new(),
-            jobs: Some(jobs),
+            jobs,
             outcomes,
             limits,
         }
@@ -123,9 +123,7 @@ impl Service for Chat {
         }
         // The kernel has the bytes: now (and only now) forget them.
         let ids = std::mem::take(&mut c.undrained);
-        if let Some(jobs) = &self.jobs {
-            let _ = jobs.send(Job::Delete { ids });
-        }
+        let _ = self.jobs.send(Job::Delete { ids });
     }
 
     fn on_close(&mut self, ctx: &mut Ctx<'_>, tok: Token, _: (), reason: &CloseReason) {
@@ -157,8 +155,8 @@ impl Service for Chat {
         for tok in toks {
             send(ctx, tok, "* server shutting down");
         }
-        // Dropping the sender ends the worker's `for job in jobs` once every
-        // queued job (database writes included) is done; main joins it.
-        self.jobs = None;
+        // The worker keeps running while the goodbyes flush (deletes of
+        // offline messages drained now still happen). `main` drops the
+        // reactor, and with it the job sender, after `run()` returns.
     }
 }
