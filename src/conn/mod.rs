@@ -77,6 +77,9 @@ pub(crate) struct Conn {
     pub(crate) queued_flush: bool,
     pub(crate) queued_again: bool,
     pub(crate) fin_sent: bool,
+    /// Set by [`Ctx::hold_open`](crate::Ctx::hold_open): once drained, a
+    /// `Draining` connection waits for the service instead of closing.
+    pub(crate) held: bool,
     pub(crate) last_active: Instant,
     pub(crate) reason: Option<CloseReason>,
 }
@@ -93,6 +96,7 @@ impl Conn {
             queued_flush: false,
             queued_again: false,
             fin_sent: false,
+            held: false,
             last_active: now,
             reason: None,
         }

@@ -83,6 +83,25 @@ impl Ctx<'_> {
         self.core.again(tok);
     }
 
+    /// Keep a connection open after the peer's EOF until released.
+    ///
+    /// Normally a `Draining` connection (the peer sent EOF) closes as soon as
+    /// its output is flushed. A service whose replies are still being
+    /// computed off the loop (a worker job, answered through
+    /// [`Handle::wake`]) holds it open with `true` (e.g. in `on_eof`), and
+    /// releases it with `false` once the last reply is queued: the reactor
+    /// then flushes, sends FIN and closes as usual. A hold does not stop
+    /// `close`, `abort`, a write over `max_output`, or shutdown.
+    pub fn hold_open(&mut self, tok: Token, hold: bool) {
+        let Some(c) = self.core.conn_mut(tok) else {
+            return;
+        };
+        c.held = hold;
+        if !hold && c.state == ConnState::Draining {
+            self.core.schedule_flush(tok); // finish the close it waited for
+        }
+    }
+
     /// Bytes queued for `tok` and not yet accepted by the socket.
     pub fn pending_output(&self, tok: Token) -> usize {
         self.core.conn(tok).map_or(0, |c| c.out.pending())

@@ -141,6 +141,7 @@ impl<S: Service> Reactor<S> {
         }
         c.out.release_if_empty(&mut core.pool);
         match c.state {
+            ConnState::Draining if c.held => {} // the service still has replies to write
             ConnState::Draining => {
                 c.send_fin(tok);
                 core.close_now(tok, CloseReason::PeerClosed);

@@ -1,0 +1,127 @@
+//! Chat server: the tutorial's IM system on one event loop — accounts,
+//! presence, broadcast, direct messages, and offline messages that survive
+//! a crash.
+//!
+//! Run:  cargo run --example chat_server
+//! Try:  telnet 127.0.0.1 8888   (or `nc 127.0.0.1 8888`, or tcp_client),
+//!       in two terminals:  /register ann pw1  /login ann pw1  hello all
+//!
+//! Options:
+//!   --addr HOST:PORT      where to listen (default 127.0.0.1:8888)
+//!   --data DIR            SQLite database directory (default ./chat-data)
+//!   --kdf-mem-kib N       argon2id memory cost per hash (default 19456 = 19 MiB)
+//!   --kdf-iters N         argon2id passes (default 2)
+//!   --max-failures N      failed logins before a name is locked (default 5)
+//!   --lockout-secs SECS   how long it stays locked (default 30)
+//!   --max-output BYTES    disconnect a client whose unsent output passes this (default 1 MiB)
+//!   --max-conns N, --idle-timeout SECS   as in every server example
+//!
+//! The lesson: blocking work off the loop. Hashing a password with argon2
+//! takes tens of milliseconds of CPU on purpose, and a SQLite commit with
+//! `synchronous=FULL` waits for an fsync. Done in a callback, either would
+//! freeze every other client. So the loop never does them: it sends a `Job`
+//! over an `std::sync::mpsc` channel to ONE worker thread, and the worker
+//! sends the `Outcome` back over a second channel and calls
+//! `Handle::wake()`. The wake writes to the reactor's waker (an eventfd
+//! registered in the same epoll set), so the loop wakes up, calls
+//! `Service::on_wake`, and drains the outcomes with `try_recv` — never
+//! `recv`, which would block. That is exactly the mechanism under tokio's
+//! `spawn_blocking`: a thread pool plus a waker that makes the runtime poll
+//! the waiting task again. Here it is one thread, spelled out; one thread
+//! also serialises the database, so SQLite never sees two writers.
+//!
+//! Two consequences the code handles:
+//! - Replies stay in request order per client: while a client's job is in
+//!   flight its further lines wait in a queue (`service.rs`), while every
+//!   other client keeps being served (`/who` is answered mid-hash).
+//! - Work finishes after the client may be gone: outcomes name the token,
+//!   and tokens carry a generation, so a reply for a closed slot is dropped.
+//!
+//! Durable: users and offline messages are in SQLite (WAL, synchronous=FULL);
+//! `OK stored for NAME` is sent only after the commit, and a delivered
+//! message is deleted only after `on_drained` says the socket took it.
+//! Secure: only argon2id PHC strings (random salt) are stored; verifying is
+//! constant-time; repeated failures lock a name for a while; names and text
+//! are validated; a line over 4 KiB gets `ERR line too long` and a close.
+//! Backpressure: a client that stops reading is disconnected at --max-output
+//! instead of growing server memory or slowing everyone else.
+//! SIGINT: users are told, the worker finishes queued writes, exit 0.
+
+mod client;
+mod commands;
+#[path = "../common/mod.rs"]
+mod common;
+mod jobs;
+mod outcomes;
+mod protocol;
+mod service;
+mod store;
+mod worker;
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+const USAGE: &str = "usage: chat_server [--addr HOST:PORT] [--data DIR] [--kdf-mem-kib N] \
+[--kdf-iters N] [--max-failures N] [--lockout-secs SECS] [--max-output BYTES] [--max-conns N] \
+[--idle-timeout SECS]";
+
+fn main() {
+    common::init_logging();
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr("127.0.0.1:8888");
+    let data = PathBuf::from(args.value("data", "./chat-data".to_string()));
+    let mem_kib: u32 = args.value("kdf-mem-kib", argon2::Params::DEFAULT_M_COST);
+    let iters: u32 = args.value("kdf-iters", argon2::Params::DEFAULT_T_COST);
+    let limits = service::Limits {
+        max_failures: args.value("max-failures", 5u32).max(1),
+        lockout: Duration::from_secs_f64(args.value("lockout-secs", 30.0f64).max(0.0)),
+        max_queued: 256 * 1024,
+    };
+    // Read before `config()`, which would default it to the reactor's 4 MiB.
+    let max_output: usize = args.value("max-output", 1024 * 1024);
+    let mut config = args.config();
+    args.finish();
+    config.max_output = max_output;
+    // Pause reading a client (it is not reading our replies) well before
+    // the hard cap, the usual high/low water marks.
+    config.high_water = max_output / 2;
+    config.low_water = max_output / 8;
+    // One read (64 KiB) per client per tick: fair, and it bounds what one
+    // sender can fan out to a reader within a tick, before any flush.
+    config.read_budget = config.read_chunk;
+    // Above the line cap, so `on_data` always sees an overlong line first
+    // and answers `ERR line too long` before the reactor's cap would act.
+    config.max_input = 2 * protocol::MAX_LINE + 64;
+
+    let params = argon2::Params::new(mem_kib, iters, 1, None).unwrap_or_else(|e| {
+        common::fail(format!(
+            "bad --kdf-mem-kib {mem_kib} / --kdf-iters {iters}: {e}"
+        ))
+    });
+    let store = store::Store::open(&data).unwrap_or_else(|e| common::fail(e));
+    log::info!("data in {}", data.display());
+
+    let (job_tx, job_rx) = mpsc::channel();
+    let (out_tx, out_rx) = mpsc::channel();
+    let chat = service::Chat::new(job_tx, out_rx, limits);
+    let mut reactor = evloop::Reactor::new(chat, config)
+        .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
+    reactor
+        .listen(addr)
+        .unwrap_or_else(|e| common::fail(format!("cannot listen on {addr}: {e}")));
+    let worker = worker::spawn(store, params, job_rx, out_tx, reactor.handle())
+        .unwrap_or_else(|e| common::fail(format!("cannot start the worker thread: {e}")));
+
+    let result = reactor.run();
+    // Dropping the reactor drops the service and its job sender: the
+    // worker finishes every queued job (database writes too), then returns.
+    drop(reactor);
+    if worker.join().is_err() {
+        common::fail("the worker thread panicked");
+    }
+    if let Err(e) = result {
+        common::fail(format!("event loop failed: {e}"));
+    }
+    log::info!("stopped cleanly");
+}

@@ -1,0 +1,123 @@
+//! Durable state in SQLite: users (name + argon2 PHC hash) and offline
+//! messages.
+//!
+//! Owns: the schema and every SQL statement. Does not own: threads or
+//! hashing; only the worker thread (`worker.rs`) ever touches a `Store`,
+//! because every call here may block on the disk.
+//!
+//! Durability: WAL with `synchronous=FULL` fsyncs the log on every commit,
+//! so once `store_message` returns, the message survives `kill -9` and a
+//! power cut. (`NORMAL`, SQLite's usual WAL pairing, may lose the last
+//! commits on power loss, which would make `OK stored` a lie.)
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+
+/// A message waiting for its recipient.
+#[derive(Debug, Clone)]
+pub struct Offline {
+    pub id: i64,
+    pub from: String,
+    pub text: String,
+    /// Unix seconds when it was stored.
+    pub at: i64,
+}
+
+pub struct Store {
+    db: Connection,
+}
+
+pub type Result<T> = rusqlite::Result<T>;
+
+impl Store {
+    /// Open (creating if needed) `dir/chat.sqlite3`.
+    pub fn open(dir: &Path) -> std::result::Result<Store, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+        let path = dir.join("chat.sqlite3");
+        let fail = |e: rusqlite::Error| format!("cannot open {}: {e}", path.display());
+        let db = Connection::open(&path).map_err(fail)?;
+        // journal_mode returns a row, so it is a query, not an execute.
+        let mode: String = db
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(fail)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(format!("{}: WAL mode refused (got {mode})", path.display()));
+        }
+        db.execute_batch(
+            "PRAGMA synchronous=FULL;
+             PRAGMA foreign_keys=ON;
+             CREATE TABLE IF NOT EXISTS users (
+                 name TEXT PRIMARY KEY,
+                 hash TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS offline (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 recipient TEXT NOT NULL REFERENCES users(name),
+                 sender TEXT NOT NULL,
+                 text TEXT NOT NULL,
+                 at INTEGER NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS offline_by_recipient ON offline(recipient, id);",
+        )
+        .map_err(fail)?;
+        Ok(Store { db })
+    }
+
+    /// Add a user; `Ok(false)` if the name is taken.
+    pub fn create_user(&self, name: &str, hash: &str) -> Result<bool> {
+        let n = self.db.execute(
+            "INSERT OR IGNORE INTO users (name, hash) VALUES (?1, ?2)",
+            params![name, hash],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The stored PHC hash of `name`, if registered.
+    pub fn password_hash(&self, name: &str) -> Result<Option<String>> {
+        self.db
+            .query_row("SELECT hash FROM users WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+    }
+
+    /// Store a message for `to`; `Ok(None)` if `to` is not registered.
+    pub fn store_message(&self, to: &str, from: &str, text: &str, at: i64) -> Result<Option<i64>> {
+        let n = self.db.execute(
+            "INSERT INTO offline (recipient, sender, text, at)
+             SELECT name, ?2, ?3, ?4 FROM users WHERE name = ?1",
+            params![to, from, text, at],
+        )?;
+        Ok((n == 1).then(|| self.db.last_insert_rowid()))
+    }
+
+    /// Every message waiting for `name`, oldest first. They stay stored
+    /// until [`delete`](Self::delete): delivery is confirmed by the loop.
+    pub fn offline_for(&self, name: &str) -> Result<Vec<Offline>> {
+        let mut stmt = self.db.prepare_cached(
+            "SELECT id, sender, text, at FROM offline WHERE recipient = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([name], |r| {
+            Ok(Offline {
+                id: r.get(0)?,
+                from: r.get(1)?,
+                text: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// Forget delivered messages, in one transaction (one fsync).
+    pub fn delete(&mut self, ids: &[i64]) -> Result<()> {
+        let tx = self.db.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("DELETE FROM offline WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+        }
+        tx.commit()
+    }
+}

@@ -1,0 +1,156 @@
+//! The one blocking worker thread: password hashing and every database call.
+//!
+//! Owns: the [`Store`], the argon2 settings, and the two channels' far ends.
+//! Does not own: any socket or client state; it answers each [`Job`] with
+//! an [`Outcome`] naming the connection it is for, and the loop decides.
+//!
+//! Jobs run one at a time in arrival order, so the database sees exactly the
+//! order the loop sent (a delete can never overtake the login it follows).
+//! The thread ends when the loop drops its `Sender`: `for job in jobs` then
+//! finishes every queued job first, which is how shutdown keeps queued writes.
+
+use crate::jobs::{Job, LoginError, Outcome};
+use crate::store::{Offline, Store};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, Params};
+use evloop::Handle;
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::{self, JoinHandle};
+
+/// Start the worker. Every outcome is followed by `handle.wake()`, which
+/// makes the loop call `Service::on_wake`, where it drains `outcomes`.
+pub fn spawn(
+    store: Store,
+    params: Params,
+    jobs: Receiver<Job>,
+    outcomes: Sender<Outcome>,
+    handle: Handle,
+) -> std::io::Result<JoinHandle<()>> {
+    thread::Builder::new()
+        .name("chat-worker".into())
+        .spawn(move || {
+            let mut w = Worker::new(store, params);
+            for job in jobs {
+                let out = w.run(job);
+                if outcomes.send(out).is_err() {
+                    // The loop is gone (it finished); keep draining jobs so
+                    // queued database writes still happen.
+                    continue;
+                }
+                handle.wake();
+            }
+            log::info!("worker: all queued jobs done, stopping");
+        })
+}
+
+struct Worker {
+    store: Store,
+    argon: Argon2<'static>,
+    /// A real hash of a random password, verified against when the name is
+    /// unknown, so that "no such user" takes as long as "wrong password".
+    dummy: String,
+}
+
+impl Worker {
+    fn new(store: Store, params: Params) -> Worker {
+        let argon = Argon2::from(params);
+        let dummy = argon
+            .hash_password(b"not a real password")
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        Worker {
+            store,
+            argon,
+            dummy,
+        }
+    }
+
+    fn run(&mut self, job: Job) -> Outcome {
+        match job {
+            Job::Register {
+                tok,
+                name,
+                password,
+            } => {
+                let result = self.register(&name, &password).map_err(|e| {
+                    log::error!("register {name}: {e}");
+                });
+                Outcome::Registered { tok, name, result }
+            }
+            Job::Login {
+                tok,
+                name,
+                password,
+            } => {
+                let result = self.login(&name, &password);
+                Outcome::LoggedIn { tok, name, result }
+            }
+            Job::Store {
+                tok,
+                from,
+                to,
+                text,
+                at,
+            } => {
+                let result = match self.store.store_message(&to, &from, &text, at) {
+                    Ok(id) => Ok(id.map(|id| Offline { id, from, text, at })),
+                    Err(e) => {
+                        log::error!("storing a message for {to}: {e}");
+                        Err(())
+                    }
+                };
+                Outcome::Stored { tok, to, result }
+            }
+            Job::Delete { ids } => {
+                if let Err(e) = self.store.delete(&ids) {
+                    // They stay stored and are delivered again next login:
+                    // at-least-once, never lost.
+                    log::error!("deleting {} delivered messages: {e}", ids.len());
+                }
+                Outcome::Deleted { ids }
+            }
+        }
+    }
+
+    fn register(&mut self, name: &str, password: &str) -> Result<bool, String> {
+        // Cheap check first: do not spend a hash on a taken name.
+        if self
+            .store
+            .password_hash(name)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        // A fresh random salt per password (from the OS, via getrandom).
+        let hash = self
+            .argon
+            .hash_password(password.as_bytes())
+            .map_err(|e| e.to_string())?
+            .to_string();
+        self.store
+            .create_user(name, &hash)
+            .map_err(|e| e.to_string())
+    }
+
+    fn login(&mut self, name: &str, password: &str) -> Result<Vec<Offline>, LoginError> {
+        let stored = self.store.password_hash(name).map_err(|e| {
+            log::error!("login {name}: {e}");
+            LoginError::Internal
+        })?;
+        let hash = stored.as_deref().unwrap_or(&self.dummy);
+        // argon2 compares the digests in constant time.
+        let ok = self
+            .argon
+            .verify_password(password.as_bytes(), hash)
+            .is_ok();
+        match (stored.is_some(), ok) {
+            (false, _) => Err(LoginError::NoSuchUser),
+            (true, false) => Err(LoginError::WrongPassword),
+            (true, true) => self.store.offline_for(name).map_err(|e| {
+                log::error!("loading offline messages for {name}: {e}");
+                LoginError::Internal
+            }),
+        }
+    }
+}
