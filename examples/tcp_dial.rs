@@ -86,7 +86,10 @@ impl Service for Dial {
     /// The connect timeout (the only timer): shutting down drops the
     /// half-open socket.
     fn on_timer(&mut self, ctx: &mut Ctx<'_>, _tag: u64) {
-        let why = format!("cannot connect to {}: no answer within {:?}", self.server, self.timeout);
+        let why = format!(
+            "cannot connect to {}: no answer within {:?}",
+            self.server, self.timeout
+        );
         self.finish(ctx, Err(why));
     }
 

@@ -71,7 +71,10 @@ impl Service for SendLine {
     }
 
     fn on_close(&mut self, ctx: &mut Ctx<'_>, _tok: Token, _c: (), reason: &CloseReason) {
-        let why = format!("connection to {} closed before the line was sent: {reason}", self.server);
+        let why = format!(
+            "connection to {} closed before the line was sent: {reason}",
+            self.server
+        );
         self.finish(ctx, Err(why)); // a no-op if the line went out
     }
 

@@ -129,8 +129,8 @@ fn main() {
     if let Err(e) = reactor.run() {
         common::fail(format!("event loop failed: {e}"));
     }
-    match reactor.into_service().outcome {
-        Some(Err(e)) => common::fail(e),
-        Some(Ok(())) | None => {} // answered, or interrupted by Ctrl-C
+    // `None`: interrupted by Ctrl-C before an outcome, a clean exit too.
+    if let Some(Err(e)) = reactor.into_service().outcome {
+        common::fail(e);
     }
 }

@@ -63,7 +63,11 @@ impl Service for UdpServer {
         let _ = out.flush();
         let answer = self.reply.as_deref().unwrap_or(data);
         if ctx.send_to(sock, from, answer) {
-            log::info!("udp from={from} count={} answered {} bytes", data.len(), answer.len());
+            log::info!(
+                "udp from={from} count={} answered {} bytes",
+                data.len(),
+                answer.len()
+            );
         } else {
             log::warn!("udp from={from}: answer dropped (send buffer full or peer unreachable)");
         }
