@@ -18,7 +18,9 @@ fn echo_returns_every_byte_for_sizes_1b_to_4mib() {
         t.join().unwrap();
     }
     // Metrics are published once per tick: wait for the last one.
-    let total: u64 = [1, 2, 100, 4096, 65_535, 65_536, 65_537, 1 << 20, 4 << 20].iter().sum();
+    let total: u64 = [1, 2, 100, 4096, 65_535, 65_536, 65_537, 1 << 20, 4 << 20]
+        .iter()
+        .sum();
     wait_until("metrics to count every byte", || {
         let m = server.handle.metrics();
         m.bytes_in == total && m.bytes_out == total
