@@ -117,6 +117,21 @@ impl Ctx<'_> {
         self.core.conn(tok).map(|c| c.peer)
     }
 
+    /// Our own address on connection `tok` (for an outbound connection, the
+    /// ephemeral port the kernel picked), or on a listener or UDP socket.
+    /// `None` if the token is stale or the socket has no address yet.
+    pub fn local_addr(&self, tok: Token) -> Option<SocketAddr> {
+        if !self.core.is_current(tok) {
+            return None;
+        }
+        match self.core.sources.get(tok.slot())? {
+            Source::Conn(c) => c.stream.local_addr().ok(),
+            Source::Listener(l) => Some(l.local),
+            Source::Udp(u) => Some(u.local),
+            Source::Fd { .. } => None,
+        }
+    }
+
     /// Call [`Service::on_timer`](crate::Service::on_timer) with `tag` after `after`.
     pub fn timer(&mut self, after: Duration, tag: u64) -> TimerId {
         self.core.add_timer(after, TimerKind::Service { tag })

@@ -94,7 +94,7 @@ impl<S: Service> Reactor<S> {
         });
         let registry = poll.registry().try_clone()?;
         let read_buf = vec![0; config.read_chunk.max(65_536)];
-        Ok(Reactor {
+        let mut reactor = Reactor {
             poll,
             events: Events::with_capacity(config.events_capacity.max(1)),
             core: Core::new(registry, config, shared),
@@ -103,7 +103,13 @@ impl<S: Service> Reactor<S> {
             read_buf,
             again_spare: Vec::new(),
             signals: None,
-        })
+        };
+        // Catch signals from the start, not from `run()`: a program reports
+        // "listening on" before it runs, and a SIGINT sent on seeing that
+        // line must shut it down gracefully, not kill it. A signal that
+        // arrives before `run()` waits in the self-pipe for the first poll.
+        reactor.start()?;
+        Ok(reactor)
     }
 
     /// Listen for TCP connections on `addr` (port 0 picks a free port; see

@@ -23,6 +23,8 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use std::io;
 
 impl<S: Service> Reactor<S> {
+    /// Install the signal source if `Config::handle_signals` (idempotent:
+    /// called from `new` and again from `run`).
     pub(super) fn start(&mut self) -> io::Result<()> {
         if self.core.config.handle_signals && self.signals.is_none() {
             let mut signals = signal_hook_mio::v1_0::Signals::new([SIGINT, SIGTERM])?;

@@ -1,0 +1,99 @@
+//! UDP echo server: every datagram goes back to its sender, or, with
+//! `--reply`, a fixed answer does (the tutorial's UDP server).
+//!
+//! Run:  cargo run --example udp_echo_server
+//!       cargo run --example udp_echo_server -- --reply 'server接收数据成功'
+//! Try:  echo hello | nc -u -w1 127.0.0.1 9090
+//!       cargo run --example udp_client
+//!
+//! Options:
+//!   --addr HOST:PORT     where to bind (default 127.0.0.1:9090)
+//!   --reply TEXT         answer every datagram with TEXT instead of echoing
+//!                        (the tutorial's variant answers `server接收数据成功`)
+//!
+//! What you see on stdout, one line per datagram, as the Go server prints it:
+//!
+//! ```text
+//! data:Hello server addr:127.0.0.1:41234 count:12
+//! ```
+//!
+//! # UDP on a reactor
+//! There are no connections, so no accept, no state machine and no output
+//! buffer: the reactor drains `recv_from` until `WouldBlock` and calls
+//! `on_datagram` once per datagram. The answer is sent at once with
+//! `ctx.send_to`; if the socket's send buffer is full, the answer is
+//! dropped and counted (`udp_dropped`) instead of blocking the loop, which
+//! is what UDP senders must expect anyway. A datagram is a message: unlike
+//! TCP, one `send` is one `recv` (no sticky packets), and a 0-byte datagram
+//! is legal (it is echoed as an empty datagram).
+//!
+//! `common::serve` only listens on TCP, so the setup (bind_udp, run) is
+//! written out here; it is the same three steps. Ctrl-C exits 0.
+
+mod common;
+
+use evloop::{Ctx, Service, Token};
+use std::io::Write;
+use std::net::SocketAddr;
+
+const USAGE: &str = "usage: udp_echo_server [--addr HOST:PORT] [--reply TEXT]";
+
+/// Echo each datagram, or answer it with a fixed reply; log it either way.
+struct UdpServer {
+    /// `None`: echo. `Some(text)`: answer every datagram with `text`.
+    reply: Option<Vec<u8>>,
+}
+
+impl Service for UdpServer {
+    // A UDP-only service never sees a connection; `on_open` and `on_data`
+    // exist because the trait is shared with TCP.
+    type Conn = ();
+
+    fn on_open(&mut self, _ctx: &mut Ctx<'_>, _tok: Token, _peer: SocketAddr) {}
+
+    fn on_data(&mut self, _ctx: &mut Ctx<'_>, _tok: Token, _c: &mut (), input: &[u8]) -> usize {
+        input.len()
+    }
+
+    fn on_datagram(&mut self, ctx: &mut Ctx<'_>, sock: Token, from: SocketAddr, data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let mut out = std::io::stdout().lock();
+        // A closed stdout must not stop the server; the log line still shows.
+        let _ = writeln!(out, "data:{text} addr:{from} count:{}", data.len());
+        let _ = out.flush();
+        let answer = self.reply.as_deref().unwrap_or(data);
+        if ctx.send_to(sock, from, answer) {
+            log::info!(
+                "udp from={from} count={} answered {} bytes",
+                data.len(),
+                answer.len()
+            );
+        } else {
+            log::warn!("udp from={from}: answer dropped (send buffer full or peer unreachable)");
+        }
+    }
+}
+
+fn main() {
+    common::init_logging();
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr("127.0.0.1:9090");
+    let reply = args.get("reply").map(String::into_bytes);
+    args.finish();
+
+    // No TCP limits apply to UDP, so no `args.config()`: only SIGINT/SIGTERM
+    // handling is switched on.
+    let config = evloop::Config {
+        handle_signals: true,
+        ..evloop::Config::default()
+    };
+    let mut reactor = evloop::Reactor::new(UdpServer { reply }, config)
+        .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
+    // Logs `udp bound on ADDR`, with the real port if --addr said :0.
+    reactor
+        .bind_udp(addr)
+        .unwrap_or_else(|e| common::fail(format!("cannot bind udp {addr}: {e}")));
+    if let Err(e) = reactor.run() {
+        common::fail(format!("event loop failed: {e}"));
+    }
+}
