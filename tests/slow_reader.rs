@@ -36,7 +36,7 @@ fn slow_small_reads_get_every_byte_in_order() {
         reads += 1;
         // Pauses are the behaviour under test (a slow reader), not a wait
         // for something: the test passes with any timing.
-        if reads % 200 == 0 {
+        if reads.is_multiple_of(200) {
             thread::sleep(Duration::from_millis(5));
         }
     }

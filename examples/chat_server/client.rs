@@ -99,7 +99,7 @@ impl Chat {
                     self.handle_line(ctx, tok, &line);
                 }
             }
-            if self.clients.get(&tok).map_or(true, |c| c.busy) {
+            if self.clients.get(&tok).is_none_or(|c| c.busy) {
                 return;
             }
         }

@@ -78,7 +78,7 @@ impl Service for Chat {
     }
 
     fn on_data(&mut self, ctx: &mut Ctx<'_>, tok: Token, _: &mut (), input: &[u8]) -> usize {
-        if self.clients.get(&tok).map_or(true, |c| c.ended) {
+        if self.clients.get(&tok).is_none_or(|c| c.ended) {
             return input.len(); // closing: discard
         }
         let mut used = 0;
