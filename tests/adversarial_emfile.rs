@@ -5,11 +5,8 @@
 //! clients leave, the connections still waiting in the backlog are accepted
 //! and served by the accept-retry timer, without any new connect to wake it.
 mod util;
-use std::io::{BufRead, BufReader, ErrorKind, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::io::{ErrorKind, Write};
+use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 use util::*;
@@ -20,78 +17,15 @@ const NOFILE: u64 = 32;
 /// Connections beyond what the limit allows: they wait in the backlog.
 const BACKLOGGED: usize = 5;
 
-/// The example, killed on drop, with its stderr collected.
-struct Limited {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Limited {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start `tcp_echo_server` with RLIMIT_NOFILE = `NOFILE`; its address.
+/// Start `tcp_echo_server` with RLIMIT_NOFILE = `NOFILE`.
 #[track_caller]
-fn spawn_limited() -> (Limited, SocketAddr) {
-    let mut cmd = Command::new(example_path("tcp_echo_server"));
-    cmd.args(["--addr", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    // SAFETY: runs in the forked child before exec; it only calls
-    // setrlimit(2), which is async-signal-safe, on a stack-allocated struct,
-    // and allocates nothing.
-    unsafe {
-        cmd.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: NOFILE as libc::rlim_t,
-                rlim_max: NOFILE as libc::rlim_t,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().expect("start tcp_echo_server");
-    let pipe = child.stderr.take().expect("stderr");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let sink = stderr.clone();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                if let Some(Ok(addr)) = rest.split_whitespace().next().map(str::parse) {
-                    let _ = tx.send(addr);
-                }
-            }
-            let mut s = sink.lock().unwrap();
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    let addr: SocketAddr = rx
-        .recv_timeout(TIMEOUT)
-        .unwrap_or_else(|_| panic!("no address; stderr: {}", stderr.lock().unwrap()));
-    (Limited { child, stderr }, addr)
-}
-
-/// User + system CPU time of `pid` so far (from /proc/PID/stat).
-#[track_caller]
-fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read stat");
-    // The command name may contain spaces; the fields we want follow its ')'.
-    let after = stat.rsplit_once(')').expect("stat format").1;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // fields[0] is field 3 (state), so utime (14) and stime (15) are 11 and 12.
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    // SAFETY: sysconf has no memory effects.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
-    Duration::from_millis(ticks * 1000 / hz)
+fn spawn_limited() -> Example {
+    let opts = Spawn {
+        nofile: Some(NOFILE),
+        wait_for_addr: true,
+        ..Spawn::default()
+    };
+    spawn_example_with("tcp_echo_server", &["--addr", "127.0.0.1:0"], opts)
 }
 
 /// The child's open fds numbered below NOFILE. New fds take the lowest
@@ -116,8 +50,8 @@ fn nothing_received(c: &TcpStream) -> bool {
 
 #[test]
 fn out_of_fds_the_server_does_not_spin_and_serves_the_backlog_after_clients_leave() {
-    let (server, addr) = spawn_limited();
-    let pid = server.child.id();
+    let server = spawn_limited();
+    let (addr, pid) = (server.addr(), server.child.id());
     // Each accepted connection costs one fd: this many fit.
     let room = NOFILE as usize - fds_in_use(pid);
     assert!(

@@ -17,22 +17,6 @@ const FLOOD: usize = 64 << 20;
 const MAX_OUTPUT: u64 = 4 << 20;
 const SLACK: u64 = 8 << 20;
 
-/// The process's resident set size, in bytes.
-#[track_caller]
-fn rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read status");
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .expect("VmRSS line");
-    let kb: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS value");
-    kb * 1024
-}
-
 #[track_caller]
 fn round_trip(addr: std::net::SocketAddr, msg: &[u8]) {
     let mut c = connect(addr);
@@ -46,7 +30,7 @@ fn a_client_that_never_reads_is_paused_and_costs_at_most_the_output_cap() {
     let (addr, pid) = (server.addr(), server.child.id());
     // Warm up (first connection, buffers, logger) before the baseline.
     round_trip(addr, &pattern(256 << 10));
-    let baseline = rss(pid);
+    let baseline = rss_kib(pid) * 1024;
 
     let flooder = connect(addr);
     let sent = Arc::new(AtomicU64::new(0));
@@ -89,7 +73,7 @@ fn a_client_that_never_reads_is_paused_and_costs_at_most_the_output_cap() {
     );
 
     // Memory: the queued echo is bounded by the pause, far below 64 MiB.
-    let grown = rss(pid).saturating_sub(baseline);
+    let grown = (rss_kib(pid) * 1024).saturating_sub(baseline);
     assert!(
         grown <= MAX_OUTPUT + SLACK,
         "server RSS grew by {grown} bytes while a peer did not read (baseline {baseline})"

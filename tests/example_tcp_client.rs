@@ -11,17 +11,6 @@ fn echo_server() -> Example {
     spawn_example("tcp_echo_server", &["--addr", "127.0.0.1:0"], true)
 }
 
-/// Its stderr once it contains `marker` (a thread collects the pipe, so it
-/// can lag behind the exit status).
-#[track_caller]
-fn stderr_with(ex: &Example, marker: &str) -> String {
-    wait_until(&format!("{marker:?} on stderr"), || {
-        ex.stderr.lock().unwrap().contains(marker)
-    });
-    let err = ex.stderr.lock().unwrap().clone();
-    err
-}
-
 #[test]
 fn piped_stdin_against_echo_server_prints_it_back() {
     let mut server = echo_server();
@@ -128,7 +117,7 @@ fn refused_connect_exits_1_with_one_line() {
     let addr = addr.to_string();
     let mut client = spawn_example("tcp_client", &["--addr", &addr], false);
     assert_eq!(client.wait(), Some(1));
-    let err = stderr_with(&client, "tcp_client:");
+    let err = client.stderr_with("tcp_client:");
     let lines: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("tcp_client:"))

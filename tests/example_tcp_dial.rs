@@ -6,17 +6,6 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use util::*;
 
 /// Accept one connection without risking a hang.
-/// Its stderr once it contains `marker` (a thread collects the pipe, so it
-/// can lag behind the exit status).
-#[track_caller]
-fn stderr_with(ex: &Example, marker: &str) -> String {
-    wait_until(&format!("{marker:?} on stderr"), || {
-        ex.stderr.lock().unwrap().contains(marker)
-    });
-    let err = ex.stderr.lock().unwrap().clone();
-    err
-}
-
 #[track_caller]
 fn accept_bounded(l: &TcpListener) -> (TcpStream, SocketAddr) {
     l.set_nonblocking(true).unwrap();
@@ -58,7 +47,7 @@ fn refused_connect_exits_1_with_one_line() {
     let mut dial = spawn_example("tcp_dial", &["--addr", &addr], false);
     assert_eq!(dial.wait(), Some(1));
     assert_eq!(dial.stdout(), "");
-    let err = stderr_with(&dial, "tcp_dial:");
+    let err = dial.stderr_with("tcp_dial:");
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("tcp_dial:")).collect();
     assert_eq!(lines.len(), 1, "stderr: {err}");
     assert!(

@@ -6,17 +6,6 @@ use std::io::Write;
 use std::net::TcpListener;
 use util::*;
 
-/// Its stderr once it contains `marker` (a thread collects the pipe, so it
-/// can lag behind the exit status).
-#[track_caller]
-fn stderr_with(ex: &Example, marker: &str) -> String {
-    wait_until(&format!("{marker:?} on stderr"), || {
-        ex.stderr.lock().unwrap().contains(marker)
-    });
-    let err = ex.stderr.lock().unwrap().clone();
-    err
-}
-
 #[test]
 fn sends_the_line_and_reports_its_size() {
     let mut server = spawn_example("tcp_print_server", &["--addr", "127.0.0.1:0"], true);
@@ -52,7 +41,7 @@ fn refused_connect_exits_1_with_one_line() {
             .map(|mut s| s.write_all(b"hello\n")),
     );
     assert_eq!(client.wait(), Some(1));
-    let err = stderr_with(&client, "tcp_send_line:");
+    let err = client.stderr_with("tcp_send_line:");
     let lines: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("tcp_send_line:"))

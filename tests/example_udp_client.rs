@@ -4,17 +4,6 @@
 mod util;
 use util::*;
 
-/// Its stderr once it contains `marker` (a thread collects the pipe, so it
-/// can lag behind the exit status).
-#[track_caller]
-fn stderr_with(ex: &Example, marker: &str) -> String {
-    wait_until(&format!("{marker:?} on stderr"), || {
-        ex.stderr.lock().unwrap().contains(marker)
-    });
-    let err = ex.stderr.lock().unwrap().clone();
-    err
-}
-
 #[test]
 fn prints_the_answer_from_udp_echo_server() {
     let mut server = spawn_example("udp_echo_server", &["--addr", "127.0.0.1:0"], true);
@@ -44,7 +33,7 @@ fn no_answer_exits_1_with_a_clear_message() {
     let mut client = spawn_example("udp_client", &["--addr", &addr], false);
     assert_eq!(client.wait(), Some(1));
     assert_eq!(client.stdout(), "");
-    let err = stderr_with(&client, "udp_client:");
+    let err = client.stderr_with("udp_client:");
     let lines: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("udp_client:"))

@@ -14,73 +14,36 @@
 
 mod util;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::io::{Read, Write};
+use std::net::Shutdown;
 use util::*;
 
-/// The server, started with `RUST_LOG=trace`; killed on drop.
-struct Traced {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
+/// `tcp_echo_server`, started with `RUST_LOG=trace`; its address known.
+#[track_caller]
+fn start_traced() -> Example {
+    let opts = Spawn {
+        rust_log: "trace",
+        wait_for_addr: true,
+        ..Spawn::default()
+    };
+    spawn_example_with("tcp_echo_server", &["--addr", "127.0.0.1:0"], opts)
 }
 
-impl Drop for Traced {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Traced {
-    fn start() -> Traced {
-        let path = example_path("tcp_echo_server");
-        let mut child = Command::new(&path)
-            .args(["--addr", "127.0.0.1:0"])
-            .env("RUST_LOG", "trace")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", path.display()));
-        let pipe = child.stderr.take().expect("stderr");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Traced { child, lines }
-    }
-
-    /// Wait (bounded) for a log line containing all of `parts`.
-    #[track_caller]
-    fn wait_for(&self, parts: &[&str]) -> String {
-        let mut found = None;
-        wait_until(&format!("a log line with {parts:?}"), || {
-            found = self
-                .lines
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|l| parts.iter().all(|p| l.contains(p)))
-                .cloned();
-            found.is_some()
-        });
-        found.unwrap_or_default()
-    }
-
-    fn addr(&self) -> SocketAddr {
-        let line = self.wait_for(&["listening on "]);
-        let rest = line.split("listening on ").nth(1).unwrap_or("");
-        rest.split_whitespace()
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-    }
+/// Wait (bounded) for a log line of `server` containing all of `parts`.
+#[track_caller]
+fn wait_for(server: &Example, parts: &[&str]) -> String {
+    let mut found = None;
+    wait_until(&format!("a log line with {parts:?}"), || {
+        found = server
+            .stderr
+            .lock()
+            .unwrap()
+            .lines()
+            .find(|l| parts.iter().all(|p| l.contains(p)))
+            .map(str::to_string);
+        found.is_some()
+    });
+    found.unwrap_or_default()
 }
 
 /// Drop a leading timestamp (`2026-01-01T00:00:00.000Z`), collapse digit
@@ -148,24 +111,30 @@ fn every_trace_line_in_the_walkthrough_appears_in_a_real_run() {
         blocks.len()
     );
 
-    let server = Traced::start();
+    let server = start_traced();
     let addr = server.addr();
     let mut s = connect(addr);
     // One step per tick, so each block of the document is one tick.
-    server.wait_for(&["echo tok=", " open"]);
+    wait_for(&server, &["echo tok=", " open"]);
     s.write_all(b"hello\n").expect("write");
     assert_eq!(read_n(&mut s, 6), b"hello\n");
-    server.wait_for(&["write tok=", "pending=0"]);
+    wait_for(&server, &["write tok=", "pending=0"]);
     s.shutdown(Shutdown::Write).expect("shutdown");
     let mut rest = Vec::new();
     s.read_to_end(&mut rest).expect("read to EOF");
     assert!(rest.is_empty(), "nothing after the echo, then EOF");
-    server.wait_for(&["closed tok=", "reason=peer closed"]);
+    wait_for(&server, &["closed tok=", "reason=peer closed"]);
     // SAFETY: kill(2) on our own child's pid has no memory effects.
     unsafe { libc::kill(server.child.id() as i32, libc::SIGINT) };
-    server.wait_for(&["evloop stopped:"]);
+    wait_for(&server, &["evloop stopped:"]);
 
-    let have = server.lines.lock().unwrap().clone();
+    let have: Vec<String> = server
+        .stderr
+        .lock()
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
     for (i, block) in blocks.iter().enumerate() {
         if let Some(line) = missing_line(block, &have) {
             panic!(

@@ -7,6 +7,7 @@ use evloop::{Config, Handle, Metrics, Reactor, Service};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -180,17 +181,71 @@ pub struct Example {
     pub stderr: Arc<Mutex<String>>,
 }
 
-/// Start example `name` with `args`; if `wait_for_addr`, wait (bounded) for
-/// its "listening on ADDR" or "udp bound on ADDR" line (pass `--addr 127.0.0.1:0`).
+/// How to start an example: see [`spawn_example_with`].
+#[derive(Clone, Copy, Debug)]
+pub struct Spawn {
+    /// `RUST_LOG` for the child; `"info"` by default.
+    pub rust_log: &'static str,
+    /// If set, the child's `RLIMIT_NOFILE` (soft and hard), set before exec.
+    pub nofile: Option<u64>,
+    /// Wait (bounded) for its "listening on ADDR" or "udp bound on ADDR"
+    /// line (pass `--addr 127.0.0.1:0`).
+    pub wait_for_addr: bool,
+}
+
+impl Default for Spawn {
+    fn default() -> Self {
+        Spawn {
+            rust_log: "info",
+            nofile: None,
+            wait_for_addr: false,
+        }
+    }
+}
+
+/// Start example `name` with `args` and `RUST_LOG=info`; if `wait_for_addr`,
+/// wait (bounded) for its "listening on ADDR" or "udp bound on ADDR" line
+/// (pass `--addr 127.0.0.1:0`).
 #[track_caller]
 pub fn spawn_example(name: &str, args: &[&str], wait_for_addr: bool) -> Example {
+    spawn_example_with(
+        name,
+        args,
+        Spawn {
+            wait_for_addr,
+            ..Spawn::default()
+        },
+    )
+}
+
+/// Start example `name` with `args` as `opts` says.
+#[track_caller]
+pub fn spawn_example_with(name: &str, args: &[&str], opts: Spawn) -> Example {
     let path = example_path(name);
-    let mut child = Command::new(&path)
-        .args(args)
-        .env("RUST_LOG", "info")
+    let mut cmd = Command::new(&path);
+    cmd.args(args)
+        .env("RUST_LOG", opts.rust_log)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(nofile) = opts.nofile {
+        // SAFETY: runs in the forked child before exec; it only calls
+        // setrlimit(2), which is async-signal-safe, on a stack-allocated
+        // struct, and allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || {
+                let lim = libc::rlimit {
+                    rlim_cur: nofile as libc::rlim_t,
+                    rlim_max: nofile as libc::rlim_t,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("starting {}: {e}", path.display()));
     let stderr = Arc::new(Mutex::new(String::new()));
@@ -211,7 +266,7 @@ pub fn spawn_example(name: &str, args: &[&str], wait_for_addr: bool) -> Example 
             s.push('\n');
         }
     });
-    let addr = wait_for_addr.then(|| {
+    let addr = opts.wait_for_addr.then(|| {
         rx.recv_timeout(TIMEOUT).unwrap_or_else(|_| {
             panic!(
                 "{name} did not report its address; stderr: {}",
@@ -252,6 +307,17 @@ impl Example {
             assert!(Instant::now() < deadline, "example did not exit");
             thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Its stderr once it contains `marker` (a thread collects the pipe, so
+    /// it can lag behind the exit status).
+    #[track_caller]
+    pub fn stderr_with(&self, marker: &str) -> String {
+        wait_until(&format!("{marker:?} on stderr"), || {
+            self.stderr.lock().unwrap().contains(marker)
+        });
+        let err = self.stderr.lock().unwrap().clone();
+        err
     }
 
     /// Read its stdout to the end (after it exited or closed stdout).
@@ -322,4 +388,36 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .expect("/proc/self/fd")
         .count()
+}
+
+/// User + system CPU time of process `pid` so far (utime + stime from
+/// `/proc/PID/stat`).
+#[track_caller]
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // The command name may contain spaces and ')'; the fields we want follow
+    // its last ')'.
+    let after = stat.rsplit_once(')').expect("stat format").1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // fields[0] is field 3 (state), so utime (14) and stime (15) are 11 and 12.
+    let ticks =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // SAFETY: sysconf has no memory effects.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    Duration::from_secs(ticks / hz) + Duration::from_nanos((ticks % hz) * 1_000_000_000 / hz)
+}
+
+/// Resident set size of process `pid`, in KiB (VmRSS from `/proc/PID/status`).
+#[track_caller]
+pub fn rss_kib(pid: u32) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .expect("VmRSS line");
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS value")
 }
