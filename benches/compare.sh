@@ -20,7 +20,8 @@
 # at the end); raw rows and
 # server logs in target/bench-compare/. Every run is bounded in time.
 # Environment: QUICK, ROUNDS, DURATION, WARMUP, IDLE_CONNS, RATE_A, RATE_B,
-# RATE_D, RATE_E.
+# RATE_D, RATE_E; WORKLOADS (default "a b c d e mem": run a subset);
+# REPORT_ONLY=1 (only rebuild results.md and the chart from the raw rows).
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,7 +35,9 @@ else
 fi
 IDLE_CONNS=${IDLE_CONNS:-5000}
 RATE_A=${RATE_A:-40000} RATE_B=${RATE_B:-100000} RATE_D=${RATE_D:-20000} RATE_E=${RATE_E:-20000}
-OUT=target/bench-compare
+OUT=${OUT:-target/bench-compare}
+WORKLOADS=" ${WORKLOADS:-a b c d e mem} "
+wants() { [[ $WORKLOADS == *" $1 "* ]]; }
 export RUST_LOG=warn # servers and echo_bench: log trouble only
 BIN=target/release/examples
 RAW=$OUT/raw.tsv
@@ -60,12 +63,17 @@ examples=(echo_bench tcp_echo_server peer_tokio_echo peer_std_echo peer_mio_echo
 for opt in http_server udp_echo_server; do
     if has_example "$opt"; then examples+=("$opt"); fi
 done
-echo "compare.sh: building ${examples[*]} (--release)" >&2
-cargo build --release --quiet $(printf -- '--example %s ' "${examples[@]}")
+if [[ ${REPORT_ONLY:-0} != 1 ]]; then
+    echo "compare.sh: building ${examples[*]} (--release)" >&2
+    cargo build --release --quiet $(printf -- '--example %s ' "${examples[@]}")
+fi
 
 mkdir -p "$OUT/logs"
-printf 'workload\tserver\tround\tops_per_s\tp50_us\tp99_us\ttotal_ops\tcpu_ticks\tbad\tbacklog\n' >"$RAW"
-printf 'server\tround\tconns\trss0_kib\trss1_kib\n' >"$OUT/mem.tsv"
+REPORT_ONLY=${REPORT_ONLY:-0}
+if [[ $REPORT_ONLY != 1 ]]; then
+    printf 'workload\tserver\tround\tops_per_s\tp50_us\tp99_us\ttotal_ops\tcpu_ticks\tbad\tbacklog\n' >"$RAW"
+    printf 'server\tround\tconns\trss0_kib\trss1_kib\n' >"$OUT/mem.tsv"
+fi
 
 # server NAME -> the command line (without --addr) that starts it.
 server_cmd() {
@@ -76,7 +84,10 @@ server_cmd() {
         mio) echo "$BIN/peer_mio_echo" ;;
         epoll-floor) echo "$BIN/peer_epoll_floor" ;;
         evloop-http) echo "$BIN/http_server" ;;
-        canned-floor) echo "$BIN/echo_bench --mode serve-http-floor" ;;
+        # Canned responses without parsing: on evloop (what parsing costs)
+        # and from the bare epoll floor (what any server must cost).
+        evloop-canned) echo "$BIN/echo_bench --mode serve-http-floor" ;;
+        epoll-floor-http) echo "$BIN/peer_epoll_floor --http" ;;
         evloop-udp) echo "$BIN/udp_echo_server" ;;
     esac
 }
@@ -168,9 +179,9 @@ mem_one() {
 }
 
 ECHO_SERVERS=(evloop tokio std-threads mio epoll-floor)
-HTTP_SERVERS=(canned-floor)
+HTTP_SERVERS=(evloop-canned epoll-floor-http)
 if has_example http_server; then
-    HTTP_SERVERS=(evloop-http canned-floor)
+    HTTP_SERVERS=(evloop-http evloop-canned epoll-floor-http)
 else
     echo "compare.sh: examples/http_server is missing: workload d runs against the canned floor only" >&2
 fi
@@ -184,23 +195,27 @@ WL_C="c: 1 conn ping-pong 64 B"
 WL_D="d: HTTP keep-alive GET, 50 conns at $RATE_D/s"
 WL_E="e: UDP echo 64 B, 8 sockets at $RATE_E/s"
 
-for ((round = 1; round <= ROUNDS; round++)); do
+for ((round = 1; round <= ROUNDS && REPORT_ONLY != 1; round++)); do
     # Rotate the order each round so no server always runs first (or last).
     n=${#ECHO_SERVERS[@]}
     order=()
     for ((i = 0; i < n; i++)); do order+=("${ECHO_SERVERS[(i + round - 1) % n]}"); done
     for s in "${order[@]}"; do
-        run_one "$WL_A" "$s" tcp "$round" --conns 50 --size 128 --rate "$RATE_A"
-        run_one "$WL_B" "$s" tcp "$round" --conns 8 --depth 16 --size 64 --rate "$RATE_B"
-        run_one "$WL_C" "$s" tcp "$round" --conns 1 --size 64
+        wants a && run_one "$WL_A" "$s" tcp "$round" --conns 50 --size 128 --rate "$RATE_A"
+        wants b && run_one "$WL_B" "$s" tcp "$round" --conns 8 --depth 16 --size 64 --rate "$RATE_B"
+        wants c && run_one "$WL_C" "$s" tcp "$round" --conns 1 --size 64
     done
-    for s in "${HTTP_SERVERS[@]}"; do
-        run_one "$WL_D" "$s" tcp "$round" --mode http --conns 50 --rate "$RATE_D"
+    n=${#HTTP_SERVERS[@]}
+    for ((i = 0; i < n; i++)); do
+        s=${HTTP_SERVERS[(i + round - 1) % n]}
+        wants d && run_one "$WL_D" "$s" tcp "$round" --mode http --conns 50 --rate "$RATE_D"
     done
-    if has_example udp_echo_server; then
+    if has_example udp_echo_server && wants e; then
         run_one "$WL_E" evloop-udp udp "$round" --mode udp-echo --conns 8 --size 64 --rate "$RATE_E"
     fi
-    for s in "${order[@]}"; do mem_one "$s" "$round"; done
+    if wants mem; then
+        for s in "${order[@]}"; do mem_one "$s" "$round"; done
+    fi
 done
 
 # Medians, benches/results.md and the SVG chart (hand-written, no libraries).

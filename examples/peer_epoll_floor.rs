@@ -10,48 +10,33 @@
 //   cargo run --release --example peer_epoll_floor -- --addr 127.0.0.1:20001
 //   printf 'hello\n' | nc -q 1 127.0.0.1 20001
 //
+// With `--http` it is the HTTP floor instead: the same one read and one write,
+// but the write is one canned `200 HelloWorld` response per request head
+// (`\r\n\r\n`) found in what was read, without parsing anything. A head
+// split across two reads is missed: again a floor, not a server.
+//
+//   cargo run --release --example peer_epoll_floor -- --http --addr 127.0.0.1:20001
+//   curl http://127.0.0.1:20001/go
+//
 // Runs until killed. A bind failure prints one line and exits with 1.
+
+mod common;
 
 use std::io::{self, ErrorKind};
 use std::mem::{size_of, zeroed};
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::process::exit;
+use std::net::SocketAddr;
 use std::ptr;
 
 use libc::c_int;
 
 const NAME: &str = "peer_epoll_floor";
 const DEFAULT_ADDR: &str = "127.0.0.1:20001";
+const USAGE: &str =
+    "usage: peer_epoll_floor [--addr HOST:PORT] [--http]   (default 127.0.0.1:20001)";
+const CANNED: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nHelloWorld";
 const BUF_SIZE: usize = 64 * 1024;
 const MAX_EVENTS: usize = 1024;
-
-/// Hand-rolled argument parsing: `--addr HOST:PORT` (or `--addr=HOST:PORT`).
-fn parse_args() -> String {
-    let mut addr = DEFAULT_ADDR.to_string();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => match args.next() {
-                Some(value) => addr = value,
-                None => usage_error("--addr needs a value"),
-            },
-            "-h" | "--help" => {
-                println!("usage: {NAME} [--addr HOST:PORT]   (default {DEFAULT_ADDR})");
-                exit(0);
-            }
-            other => match other.strip_prefix("--addr=") {
-                Some(value) => addr = value.to_string(),
-                None => usage_error(&format!("unknown argument {other:?}")),
-            },
-        }
-    }
-    addr
-}
-
-fn usage_error(msg: &str) -> ! {
-    eprintln!("{NAME}: {msg}; usage: {NAME} [--addr HOST:PORT]");
-    exit(2);
-}
 
 /// Turn a libc return value into an `io::Result`, reading errno on -1.
 fn cvt(ret: c_int) -> io::Result<c_int> {
@@ -120,41 +105,44 @@ fn accept_one(epfd: c_int, lfd: c_int) -> io::Result<()> {
     added
 }
 
-/// Exactly ONE read and ONE write of what was read; `Ok(false)` on EOF.
-/// A short write silently drops the rest (deliberately, see the header).
-fn echo_once(fd: c_int, buf: &mut [u8]) -> io::Result<bool> {
+/// Exactly one read, then one write: of what was read, or (`canned`, the
+/// HTTP floor) of one canned response per request head in it. Ok(false) = close.
+fn echo_once(fd: c_int, buf: &mut [u8], canned: &[u8]) -> io::Result<bool> {
     // SAFETY: `buf` is valid for `buf.len()` writable bytes.
     let r = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
     if r == 0 {
         return Ok(false);
     }
     let r = usize::try_from(r).map_err(|_| io::Error::last_os_error())?; // -1: errno
-                                                                         // SAFETY: the first `r` bytes of `buf` were just filled by read(2).
-    let w = unsafe { libc::write(fd, buf.as_ptr().cast(), r) };
+    let out = match canned {
+        [] => &buf[..r],
+        _ => {
+            let heads = buf[..r].windows(4).filter(|w| *w == b"\r\n\r\n").count();
+            &canned[..(heads * CANNED.len()).min(canned.len())]
+        }
+    };
+    // SAFETY: `out` is a live slice of `out.len()` bytes.
+    let w = unsafe { libc::write(fd, out.as_ptr().cast(), out.len()) };
     (w >= 0)
         .then_some(true)
         .ok_or_else(io::Error::last_os_error)
 }
 
 fn main() {
-    let addr = parse_args();
-    let resolved = addr.to_socket_addrs().map(|mut it| it.next());
-    let lfd = match resolved {
-        Ok(Some(sa)) => listen_on(sa),
-        Ok(None) => Err(io::Error::new(ErrorKind::InvalidInput, "no address")),
-        Err(e) => Err(e),
-    }
-    .unwrap_or_else(|e| {
-        eprintln!("{NAME}: cannot bind {addr}: {e}");
-        exit(1);
-    });
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr(DEFAULT_ADDR);
+    // Canned responses for up to 64 pipelined heads per read, built once.
+    let canned = if args.flag("http") {
+        CANNED.repeat(64)
+    } else {
+        Vec::new()
+    };
+    args.finish();
+    let lfd = listen_on(addr).unwrap_or_else(|e| common::fail(format!("cannot bind {addr}: {e}")));
     // SAFETY: epoll_create1(2) takes no pointers.
     let epfd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })
         .and_then(|epfd| epoll_add(epfd, lfd).map(|()| epfd))
-        .unwrap_or_else(|e| {
-            eprintln!("{NAME}: epoll setup: {e}");
-            exit(1);
-        });
+        .unwrap_or_else(|e| common::fail(format!("epoll setup: {e}")));
     eprintln!("{NAME}: listening on {addr}");
 
     let mut buf = vec![0u8; BUF_SIZE];
@@ -166,8 +154,7 @@ fn main() {
             Ok(n) => n as usize,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) => {
-                eprintln!("{NAME}: epoll_wait: {e}");
-                exit(1);
+                common::fail(format!("epoll_wait: {e}"));
             }
         };
         for ev in &events[..n] {
@@ -179,7 +166,7 @@ fn main() {
                 }
                 continue;
             }
-            let keep = match echo_once(fd, &mut buf) {
+            let keep = match echo_once(fd, &mut buf, &canned) {
                 Ok(keep) => keep,
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
                     true

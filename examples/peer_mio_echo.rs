@@ -12,9 +12,9 @@
 // Runs until killed. Errors on one connection are logged to stderr and close
 // only that connection; a bind failure prints one line and exits with 1.
 
+mod common;
+
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::ToSocketAddrs;
-use std::process::exit;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Registry, Token};
@@ -22,6 +22,7 @@ use slab::Slab;
 
 const NAME: &str = "peer_mio_echo";
 const DEFAULT_ADDR: &str = "127.0.0.1:20001";
+const USAGE: &str = "usage: peer_mio_echo [--addr HOST:PORT]   (default 127.0.0.1:20001)";
 const BUF_SIZE: usize = 64 * 1024;
 const LISTENER: Token = Token(usize::MAX);
 
@@ -29,34 +30,6 @@ struct Conn {
     stream: TcpStream,
     /// Bytes read but not yet written back; non-empty means "waiting for WRITABLE".
     pending: Vec<u8>,
-}
-
-/// Hand-rolled argument parsing: `--addr HOST:PORT` (or `--addr=HOST:PORT`).
-fn parse_args() -> String {
-    let mut addr = DEFAULT_ADDR.to_string();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => match args.next() {
-                Some(value) => addr = value,
-                None => usage_error("--addr needs a value"),
-            },
-            "-h" | "--help" => {
-                println!("usage: {NAME} [--addr HOST:PORT]   (default {DEFAULT_ADDR})");
-                exit(0);
-            }
-            other => match other.strip_prefix("--addr=") {
-                Some(value) => addr = value.to_string(),
-                None => usage_error(&format!("unknown argument {other:?}")),
-            },
-        }
-    }
-    addr
-}
-
-fn usage_error(msg: &str) -> ! {
-    eprintln!("{NAME}: {msg}; usage: {NAME} [--addr HOST:PORT]");
-    exit(2);
 }
 
 /// Write as much of `data` as the socket takes now; returns the bytes written.
@@ -110,27 +83,17 @@ fn on_ready(
 }
 
 fn main() {
-    let addr = parse_args();
-    let resolved = addr.to_socket_addrs().map(|mut it| it.next());
-    let mut listener = match resolved {
-        Ok(Some(sa)) => TcpListener::bind(sa),
-        Ok(None) => Err(io::Error::new(ErrorKind::InvalidInput, "no address")),
-        Err(e) => Err(e),
-    }
-    .unwrap_or_else(|e| {
-        eprintln!("{NAME}: cannot bind {addr}: {e}");
-        exit(1);
-    });
-    let mut poll = Poll::new().unwrap_or_else(|e| {
-        eprintln!("{NAME}: cannot create poll: {e}");
-        exit(1);
-    });
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr(DEFAULT_ADDR);
+    args.finish();
+    let mut listener = TcpListener::bind(addr)
+        .unwrap_or_else(|e| common::fail(format!("cannot bind {addr}: {e}")));
+    let mut poll = Poll::new().unwrap_or_else(|e| common::fail(format!("cannot create poll: {e}")));
     if let Err(e) = poll
         .registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
     {
-        eprintln!("{NAME}: cannot register listener: {e}");
-        exit(1);
+        common::fail(format!("cannot register listener: {e}"));
     }
     match listener.local_addr() {
         Ok(local) => eprintln!("{NAME}: listening on {local}"),
@@ -145,8 +108,7 @@ fn main() {
             if e.kind() == ErrorKind::Interrupted {
                 continue;
             }
-            eprintln!("{NAME}: poll: {e}");
-            exit(1);
+            common::fail(format!("poll: {e}"));
         }
         for event in events.iter() {
             if event.token() == LISTENER {

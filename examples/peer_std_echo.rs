@@ -11,42 +11,16 @@
 // Runs until killed. Errors on one connection are logged to stderr and close
 // only that connection; a bind failure prints one line and exits with 1.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::exit;
 use std::thread;
 
 const NAME: &str = "peer_std_echo";
 const DEFAULT_ADDR: &str = "127.0.0.1:20001";
+const USAGE: &str = "usage: peer_std_echo [--addr HOST:PORT]   (default 127.0.0.1:20001)";
 const BUF_SIZE: usize = 64 * 1024;
-
-/// Hand-rolled argument parsing: `--addr HOST:PORT` (or `--addr=HOST:PORT`).
-fn parse_args() -> String {
-    let mut addr = DEFAULT_ADDR.to_string();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => match args.next() {
-                Some(value) => addr = value,
-                None => usage_error("--addr needs a value"),
-            },
-            "-h" | "--help" => {
-                println!("usage: {NAME} [--addr HOST:PORT]   (default {DEFAULT_ADDR})");
-                exit(0);
-            }
-            other => match other.strip_prefix("--addr=") {
-                Some(value) => addr = value.to_string(),
-                None => usage_error(&format!("unknown argument {other:?}")),
-            },
-        }
-    }
-    addr
-}
-
-fn usage_error(msg: &str) -> ! {
-    eprintln!("{NAME}: {msg}; usage: {NAME} [--addr HOST:PORT]");
-    exit(2);
-}
 
 /// Echo everything back until the peer closes or an error occurs.
 fn serve(mut stream: TcpStream, peer: SocketAddr) {
@@ -72,13 +46,12 @@ fn serve(mut stream: TcpStream, peer: SocketAddr) {
 }
 
 fn main() {
-    let addr = parse_args();
-    let listener = match TcpListener::bind(&addr) {
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr(DEFAULT_ADDR);
+    args.finish();
+    let listener = match TcpListener::bind(addr) {
         Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("{NAME}: cannot bind {addr}: {e}");
-            exit(1);
-        }
+        Err(e) => common::fail(format!("cannot bind {addr}: {e}")),
     };
     match listener.local_addr() {
         Ok(local) => eprintln!("{NAME}: listening on {local}"),

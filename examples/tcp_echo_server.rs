@@ -16,7 +16,28 @@
 //!                        no-emfile-guard, stale-token
 //!
 //! All the work is the reactor's: `Echo::on_data` is two lines. Watch a
-//! round trip with `RUST_LOG=trace`.
+//! round trip with `RUST_LOG=trace` (timestamps cut; docs/walkthrough.md
+//! walks through every line):
+//!
+//! ```text
+//! [evloop::reactor] poll timeout=None                  <- asleep in epoll_wait
+//! [evloop::reactor] poll events=1                      <- a client connected
+//! [evloop::reactor::dispatch] event tok=0.0 readable=true ...
+//! [evloop::listener] accept tok=0.0 peer=127.0.0.1:60006
+//! [evloop::listener] accept tok=0.0 WouldBlock         <- drained the backlog
+//! [evloop::reactor] poll events=1                      <- "hello\n" arrived
+//! [evloop::reactor::dispatch] event tok=1.0 readable=true ...
+//! [evloop::reactor::read] read tok=1.0 n=6             <- short read: queue empty
+//! [evloop::conn] write tok=1.0 n=6 pending=0           <- flush phase: all sent
+//! [evloop::reactor] poll events=1                      <- the client half-closed
+//! [evloop::reactor::read] read tok=1.0 EOF
+//! [evloop::conn] state tok=1.0 Open -> Draining        <- flush, then FIN
+//! [evloop::conn] shutdown tok=1.0 how=Write result=Ok(())
+//! [evloop::conn] state tok=1.0 Draining -> Closed      <- freed at reap
+//! ```
+//!
+//! `tok=1.0` is slot 1, generation 0: when the slot is reused, the
+//! generation changes, so nothing meant for this client can reach the next.
 
 mod common;
 

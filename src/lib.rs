@@ -26,7 +26,8 @@
 //! | concept | file |
 //! |---|---|
 //! | the loop, its phases, the drain rule | `src/reactor/mod.rs` |
-//! | routing events, the read path, backpressure | `src/reactor/dispatch.rs` |
+//! | routing events, outbound connect | `src/reactor/dispatch.rs` |
+//! | the read path, input cap, backpressure, EOF | `src/reactor/read.rs` |
 //! | timers, flush, reap | `src/reactor/phases.rs` |
 //! | what a service may do | `src/reactor/ctx.rs` |
 //! | cross-thread wake-ups | `src/reactor/handle.rs` |

@@ -4,30 +4,32 @@
 //! and adds its methods to `Reactor`:
 //!
 //! ```text
-//!            +--------------------------------------------------------------+
-//!            |                      one tick of run()                       |
-//!            v                                                              |
-//!   poll      epoll_wait(timeout): 0 if work is queued, else until the      |
-//!   (mod.rs)  nearest timer, else forever. Reads the clock once.            |
-//!            |                                                              |
-//!   dispatch  each event -> its slab entry (stale tokens dropped):          |
-//!   (dispatch.rs) listener: accept up to N | conn: read until WouldBlock   |
-//!            |  or budget, service.on_data | UDP: recv_from loop | waker,  |
-//!            |  signals. Then sources parked last tick (budget, accept cap,|
-//!            |  resumed from backpressure) run without a new event.       |
-//!            |                                                              |
-//!   timers    fire expired deadlines: service timers, idle checks,          |
-//!   (phases.rs) linger ends, accept retry after EMFILE, shutdown deadline.  |
-//!            |                                                              |
-//!   flush     one write(2) per connection with queued output; WRITABLE      |
-//!   (phases.rs) interest only while output waits; FIN after drain;          |
-//!            |  backpressure pause/resume.                                  |
-//!            |                                                              |
-//!   reap      free the slots of connections closed this tick, then          |
-//!   (phases.rs) service.on_close. Freeing last is what keeps a stale event  |
-//!            |  in this batch from reaching a new connection in the slot.  |
-//!            |                                                              |
-//!   housekeep shutdown requests (Handle, Ctx, signals); publish metrics. ---+
+//!   +------------------------------------------------------------------+
+//!   |                      one tick of run()                           |
+//!   v                                                                  |
+//! poll       epoll_wait(timeout): 0 if work is queued, else until the  |
+//! (mod.rs)   nearest timer, else forever. Reads the clock once.        |
+//!   |                                                                  |
+//! dispatch   each event -> its slab entry (stale tokens dropped).      |
+//! (dispatch.rs, listener: accept up to N | connection: read until      |
+//!  read.rs,  WouldBlock or the budget, service.on_data | UDP: recv_from |
+//!  listener.rs, loop | waker, signals. Then the sources parked last     |
+//!  udp.rs)   tick (budget, accept cap, backpressure) run without an    |
+//!   |        event.                                                    |
+//!   |                                                                  |
+//! timers     expired deadlines: service timers, idle checks, linger    |
+//! (phases.rs) ends, accept retry after EMFILE, shutdown deadline.      |
+//!   |                                                                  |
+//! flush      one write(2) per connection with queued output; WRITABLE  |
+//! (phases.rs) interest only while output waits; FIN after the drain;   |
+//!   |        backpressure pause and resume.                            |
+//!   |                                                                  |
+//! reap       free the slots of connections closed this tick, then      |
+//! (phases.rs) service.on_close. Freeing last keeps a stale event in    |
+//!   |        this batch from reaching a new connection in the slot.    |
+//!   |                                                                  |
+//! housekeep  shutdown requests (Handle, Ctx, signals); publish the     |
+//! (phases.rs) metrics. ------------------------------------------------+
 //! ```
 //!
 //! # Readiness is a hint; drain until `WouldBlock`
@@ -46,6 +48,7 @@ mod ctx;
 mod dispatch;
 mod handle;
 mod phases;
+mod read;
 mod shutdown;
 
 pub(crate) use self::core::{Core, Phase, Source};
