@@ -294,7 +294,7 @@ step = 10 ** len(str(int(top))) / 10 if top >= 1 else 0.1
 while top / step > 8:
     step *= 2
 ymax = step * (int(top / step) + 1)
-palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f"]
+palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f", "#2f2f2f", "#ff9da7"]
 names = list(dict.fromkeys(n for _, n, _ in bars))
 color = {n: palette[i % len(palette)] for i, n in enumerate(names)}
 bw, gap, left, top_m, h = 22, 28, 70, 40, 300
