@@ -1,31 +1,11 @@
-//! Fuzz `LengthCodec` fed the way the reactor feeds it (see line_codec.rs):
-//! never a panic, never more consumed than given, and the same frames (and
-//! error) whatever the read size.
+//! Fuzz `LengthCodec` fed the way the reactor feeds it (see feed.rs): never
+//! a panic, never more consumed than given, and the same frames (and error)
+//! whatever the read size.
 #![no_main]
 
-use evloop::codec::{decode_all, LengthCodec};
+mod feed;
+
+use evloop::codec::LengthCodec;
 use libfuzzer_sys::fuzz_target;
 
-fn feed(stream: &[u8], read: usize) -> (Vec<Vec<u8>>, bool) {
-    let mut codec = LengthCodec::with_max_frame(1024);
-    let (mut buf, mut frames) = (Vec::new(), Vec::new());
-    for chunk in stream.chunks(read) {
-        buf.extend_from_slice(chunk);
-        match decode_all(&mut codec, &buf, |f| frames.push(f.to_vec())) {
-            Ok(used) => {
-                assert!(used <= buf.len());
-                buf.drain(..used);
-            }
-            Err(_) => return (frames, true),
-        }
-    }
-    (frames, false)
-}
-
-fuzz_target!(|data: &[u8]| {
-    let Some((&first, stream)) = data.split_first() else {
-        return;
-    };
-    let read = usize::from(first % 32) + 1;
-    assert_eq!(feed(stream, read), feed(stream, stream.len().max(1)));
-});
+fuzz_target!(|data: &[u8]| feed::check(|| LengthCodec::with_max_frame(1024), data));
