@@ -2,7 +2,7 @@
 //!
 //! Owns: the per-connection record the slab holds, the write path (push
 //! queued bytes into the socket), the FIN, and the interest bookkeeping.
-//! Does not own: the read loop and service callbacks (`reactor::dispatch`,
+//! Does not own: the read loop and service callbacks (`reactor/read.rs`,
 //! which has the shared read buffer and the service), or when flushing
 //! happens (the reactor's flush phase).
 //!

@@ -1,7 +1,7 @@
 //! [`ConnState`]: the explicit state machine of one TCP connection.
 //!
 //! Owns: the states, which operations each allows, and the transition log
-//! line. Does not own: performing I/O (`conn::io` and the reactor phases do).
+//! line. Does not own: performing I/O (`conn/mod.rs` and the reactor phases do).
 //!
 //! ```text
 //!   connect()                       accept()

@@ -4,7 +4,7 @@
 //!
 //! Owns: the slab of sources, slot generations, the per-tick work lists
 //! (resume, flush, reap), timers, metrics and the buffer pool. Does not own:
-//! calling the service (that is `reactor::dispatch` and `reactor::phases`).
+//! calling the service (that is `dispatch.rs`, `read.rs` and `phases.rs`).
 
 use super::handle::Shared;
 use crate::conn::buffer::BufPool;

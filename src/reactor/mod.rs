@@ -37,7 +37,7 @@
 //! If we read part of what is buffered and wait for another event, it never
 //! comes, and the connection hangs with data in the kernel. So every read
 //! and accept loop here runs until the call returns `WouldBlock` (or a short
-//! read proves the socket empty, see `dispatch`), or until its budget is
+//! read proves the socket empty, see `read.rs`), or until its budget is
 //! spent, in which case the source is parked on the `again` list and resumed
 //! next tick without an event. Events can also be spurious (the socket was
 //! drained by an earlier loop), so `WouldBlock` on the first call is normal.

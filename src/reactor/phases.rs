@@ -2,7 +2,7 @@
 //!
 //! Owns: firing timers, writing queued output (and the FIN, linger and
 //! backpressure transitions that follow a write), freeing closed slots, and
-//! acting on shutdown requests. Does not own: reading (`dispatch`).
+//! acting on shutdown requests. Does not own: reading (`read.rs`).
 
 use super::{Core, Ctx, Phase, Reactor, Source};
 use crate::conn::{CloseReason, ConnState};

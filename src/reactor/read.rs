@@ -55,7 +55,10 @@ impl<S: Service> Reactor<S> {
                     // A short read means the receive queue is empty now; with
                     // edge-triggered epoll, later data raises a new event, so
                     // another read would only return WouldBlock (tokio skips
-                    // it too). If the peer has closed, read on to see EOF.
+                    // it too, since tokio-rs/tokio#4840). The trap: a FIN
+                    // that came with the data raises no new event, so if the
+                    // peer has closed, or we resume without an event, read on
+                    // to see EOF.
                     // Pitfall `no-budget` is the textbook loop instead: only
                     // WouldBlock stops it, so a fast writer keeps it going.
                     if n < self.read_buf.len() && !to_wouldblock && !pitfalls.no_budget {
