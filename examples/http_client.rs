@@ -33,15 +33,14 @@ struct Client {
     decoder: Option<BodyDecoder>,
     body: Vec<u8>,
     /// Set once: `Ok` when the whole response arrived.
-    outcome: Option<Result<(), String>>,
+    outcome: common::Outcome,
 }
 
 impl Client {
     /// Record the outcome (the first one wins) and stop the loop; returns
     /// `input.len()` for `on_data` (anything after the response is ignored).
     fn finish(&mut self, ctx: &mut Ctx<'_>, outcome: Result<(), String>, input: &[u8]) -> usize {
-        self.outcome.get_or_insert(outcome);
-        ctx.shutdown();
+        self.outcome.finish(ctx, outcome);
         input.len()
     }
 }
@@ -170,7 +169,7 @@ Accept: */*\r\nConnection: close\r\n\r\n"
         head: None,
         decoder: None,
         body: Vec::new(),
-        outcome: None,
+        outcome: common::Outcome::default(),
     };
     let config = Config {
         handle_signals: true,
@@ -185,7 +184,7 @@ Accept: */*\r\nConnection: close\r\n\r\n"
         common::fail(format!("event loop failed: {e}"));
     }
     let client = reactor.into_service();
-    match (client.outcome, client.head) {
+    match (client.outcome.into_result(), client.head) {
         (Some(Ok(())), Some(head)) => {
             if let Err(e) = print_response(&head, &client.body) {
                 common::fail(format!("cannot print the response: {e}"));

@@ -47,19 +47,8 @@ const USAGE: &str = "usage: tcp_dial [--addr HOST:PORT] [--timeout SECS]";
 struct Dial {
     server: SocketAddr,
     timeout: Duration,
-    /// `None` until connected (Ok) or failed (Err).
-    outcome: Option<Result<(), String>>,
-}
-
-impl Dial {
-    fn finish(&mut self, ctx: &mut Ctx<'_>, outcome: Result<(), String>) {
-        if self.outcome.is_none() {
-            self.outcome = Some(outcome);
-            // Closes our connection gracefully (FIN, wait briefly for the
-            // server's FIN) and then ends `run()`.
-            ctx.shutdown();
-        }
-    }
+    /// How it ended; recording it stops the loop.
+    outcome: common::Outcome,
 }
 
 impl Service for Dial {
@@ -71,7 +60,7 @@ impl Service for Dial {
             .local_addr(tok)
             .map_or_else(|| "unknown".to_string(), |a| a.to_string());
         println!("connected: local={local} peer={peer}");
-        self.finish(ctx, Ok(()));
+        self.outcome.finish(ctx, Ok(()));
     }
 
     fn on_data(&mut self, _ctx: &mut Ctx<'_>, _tok: Token, _c: &mut (), input: &[u8]) -> usize {
@@ -80,7 +69,7 @@ impl Service for Dial {
 
     fn on_connect_failed(&mut self, ctx: &mut Ctx<'_>, _tok: Token, err: io::Error) {
         let why = format!("cannot connect to {}: {err}", self.server);
-        self.finish(ctx, Err(why));
+        self.outcome.finish(ctx, Err(why));
     }
 
     /// The connect timeout (the only timer): shutting down drops the
@@ -90,7 +79,7 @@ impl Service for Dial {
             "cannot connect to {}: no answer within {:?}",
             self.server, self.timeout
         );
-        self.finish(ctx, Err(why));
+        self.outcome.finish(ctx, Err(why));
     }
 
     /// The first callback after `run()` starts (see `main`): start the clock.
@@ -113,7 +102,7 @@ fn main() {
     let dial = Dial {
         server,
         timeout,
-        outcome: None,
+        outcome: common::Outcome::default(),
     };
     let mut reactor = evloop::Reactor::new(dial, config)
         .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
@@ -127,7 +116,5 @@ fn main() {
     if let Err(e) = reactor.run() {
         common::fail(format!("event loop failed: {e}"));
     }
-    if let Some(Err(e)) = reactor.into_service().outcome {
-        common::fail(e);
-    }
+    reactor.into_service().outcome.exit_on_error();
 }

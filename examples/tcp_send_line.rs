@@ -37,18 +37,8 @@ const USAGE: &str = "usage: tcp_send_line [--addr HOST:PORT]   (the line comes f
 struct SendLine {
     server: SocketAddr,
     line: Vec<u8>,
-    /// `None` until the line was flushed (Ok) or we failed (Err).
-    outcome: Option<Result<(), String>>,
-}
-
-impl SendLine {
-    fn finish(&mut self, ctx: &mut Ctx<'_>, outcome: Result<(), String>) {
-        if self.outcome.is_none() {
-            self.outcome = Some(outcome);
-            // Graceful: FIN after the (already flushed) line, then `run()` ends.
-            ctx.shutdown();
-        }
-    }
+    /// How it ended; recording it stops the loop.
+    outcome: common::Outcome,
 }
 
 impl Service for SendLine {
@@ -67,7 +57,7 @@ impl Service for SendLine {
 
     fn on_drained(&mut self, ctx: &mut Ctx<'_>, _tok: Token, _c: &mut ()) {
         println!("sent {} bytes", self.line.len());
-        self.finish(ctx, Ok(()));
+        self.outcome.finish(ctx, Ok(()));
     }
 
     fn on_close(&mut self, ctx: &mut Ctx<'_>, _tok: Token, _c: (), reason: &CloseReason) {
@@ -75,12 +65,12 @@ impl Service for SendLine {
             "connection to {} closed before the line was sent: {reason}",
             self.server
         );
-        self.finish(ctx, Err(why)); // a no-op if the line went out
+        self.outcome.finish(ctx, Err(why)); // a no-op if the line went out
     }
 
     fn on_connect_failed(&mut self, ctx: &mut Ctx<'_>, _tok: Token, err: io::Error) {
         let why = format!("cannot connect to {}: {err}", self.server);
-        self.finish(ctx, Err(why));
+        self.outcome.finish(ctx, Err(why));
     }
 }
 
@@ -107,7 +97,7 @@ fn main() {
     let service = SendLine {
         server,
         line,
-        outcome: None,
+        outcome: common::Outcome::default(),
     };
     let mut reactor = evloop::Reactor::new(service, config)
         .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
@@ -117,7 +107,5 @@ fn main() {
     if let Err(e) = reactor.run() {
         common::fail(format!("event loop failed: {e}"));
     }
-    if let Some(Err(e)) = reactor.into_service().outcome {
-        common::fail(e);
-    }
+    reactor.into_service().outcome.exit_on_error();
 }

@@ -42,17 +42,8 @@ struct UdpClient {
     sock: Option<Token>,
     server: SocketAddr,
     msg: Vec<u8>,
-    /// `None` until we got an answer (Ok) or gave up (Err).
-    outcome: Option<Result<(), String>>,
-}
-
-impl UdpClient {
-    fn finish(&mut self, ctx: &mut Ctx<'_>, outcome: Result<(), String>) {
-        if self.outcome.is_none() {
-            self.outcome = Some(outcome);
-            ctx.shutdown();
-        }
-    }
+    /// How it ended; recording it stops the loop.
+    outcome: common::Outcome,
 }
 
 impl Service for UdpClient {
@@ -69,7 +60,9 @@ impl Service for UdpClient {
     fn on_wake(&mut self, ctx: &mut Ctx<'_>) {
         let Some(sock) = self.sock else { return };
         if !ctx.send_to(sock, self.server, &self.msg) {
-            return self.finish(ctx, Err(format!("cannot send to {}", self.server)));
+            return self
+                .outcome
+                .finish(ctx, Err(format!("cannot send to {}", self.server)));
         }
         log::info!("sent {} bytes to {}", self.msg.len(), self.server);
         ctx.timer(TIMEOUT, 0);
@@ -78,13 +71,13 @@ impl Service for UdpClient {
     /// The read deadline passed with no answer.
     fn on_timer(&mut self, ctx: &mut Ctx<'_>, _tag: u64) {
         let why = format!("no answer from {} within {TIMEOUT:?}", self.server);
-        self.finish(ctx, Err(why));
+        self.outcome.finish(ctx, Err(why));
     }
 
     fn on_datagram(&mut self, ctx: &mut Ctx<'_>, _sock: Token, from: SocketAddr, data: &[u8]) {
         let text = String::from_utf8_lossy(data);
         println!("recv:{text} addr:{from} count:{}", data.len());
-        self.finish(ctx, Ok(()));
+        self.outcome.finish(ctx, Ok(()));
     }
 }
 
@@ -115,7 +108,7 @@ fn main() {
         sock: None,
         server,
         msg,
-        outcome: None,
+        outcome: common::Outcome::default(),
     };
     let mut reactor = evloop::Reactor::new(client, config)
         .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
@@ -130,7 +123,5 @@ fn main() {
         common::fail(format!("event loop failed: {e}"));
     }
     // `None`: interrupted by Ctrl-C before an outcome, a clean exit too.
-    if let Some(Err(e)) = reactor.into_service().outcome {
-        common::fail(e);
-    }
+    reactor.into_service().outcome.exit_on_error();
 }

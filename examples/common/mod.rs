@@ -159,3 +159,32 @@ pub fn serve<S: evloop::Service>(service: S, config: evloop::Config, addr: Socke
         fail(format!("event loop failed: {e}"));
     }
 }
+
+/// How a client example ended. The first outcome wins; recording it also
+/// shuts the loop down gracefully (our FIN goes out after what is queued),
+/// so `run()` returns and `main` turns the outcome into an exit code.
+#[derive(Default)]
+pub struct Outcome(Option<Result<(), String>>);
+
+impl Outcome {
+    /// Record `result` (a no-op once one is recorded) and stop the loop.
+    pub fn finish(&mut self, ctx: &mut evloop::Ctx<'_>, result: Result<(), String>) {
+        if self.0.is_none() {
+            self.0 = Some(result);
+            ctx.shutdown();
+        }
+    }
+
+    /// `None` if the loop ended without one (e.g. Ctrl-C).
+    pub fn into_result(self) -> Option<Result<(), String>> {
+        self.0
+    }
+
+    /// After `run()`: exit 1 with the error's one line, if there was one.
+    /// `None` (interrupted before an outcome) is a clean exit too.
+    pub fn exit_on_error(self) {
+        if let Some(Err(e)) = self.0 {
+            fail(e);
+        }
+    }
+}
