@@ -13,7 +13,7 @@
 mod common;
 
 use evloop::http::{parse_response_head, BodyDecoder, BodyProgress, Limits, Parsed, ResponseHead};
-use evloop::{Config, Ctx, Reactor, Service, Token};
+use evloop::{Ctx, Service, Token};
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
@@ -171,19 +171,7 @@ Accept: */*\r\nConnection: close\r\n\r\n"
         body: Vec::new(),
         outcome: common::Outcome::default(),
     };
-    let config = Config {
-        handle_signals: true,
-        ..Config::default()
-    };
-    let started = Reactor::new(client, config);
-    let mut reactor = started.unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
-    if let Err(e) = reactor.connect(addr) {
-        common::fail(format!("cannot connect to {addr}: {e}"));
-    }
-    if let Err(e) = reactor.run() {
-        common::fail(format!("event loop failed: {e}"));
-    }
-    let client = reactor.into_service();
+    let client = common::dial(client, addr);
     match (client.outcome.into_result(), client.head) {
         (Some(Ok(())), Some(head)) => {
             if let Err(e) = print_response(&head, &client.body) {

@@ -26,7 +26,7 @@ mod common;
 
 use evloop::codec::{Codec, Framing};
 use evloop::services::AnyCodec;
-use evloop::{CloseReason, Config, Ctx, Reactor, Service, Token};
+use evloop::{CloseReason, Ctx, Service, Token};
 use std::io;
 use std::net::SocketAddr;
 
@@ -100,19 +100,7 @@ fn main() {
         bytes: 0,
         failure: None,
     };
-    let config = Config {
-        handle_signals: true,
-        ..Config::default()
-    };
-    let mut reactor =
-        Reactor::new(sender, config).unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
-    reactor
-        .connect(addr)
-        .unwrap_or_else(|e| common::fail(format!("cannot connect to {addr}: {e}")));
-    if let Err(e) = reactor.run() {
-        common::fail(format!("event loop failed: {e}"));
-    }
-    let sender = reactor.into_service();
+    let sender = common::dial(sender, addr);
     if let Some(failure) = sender.failure {
         common::fail(format!("{addr}: {failure}"));
     }

@@ -95,26 +95,11 @@ fn main() {
     let timeout = Duration::from_secs_f64(args.value("timeout", 10.0_f64).max(0.001));
     args.finish();
 
-    let config = evloop::Config {
-        handle_signals: true,
-        ..evloop::Config::default()
-    };
     let dial = Dial {
         server,
         timeout,
         outcome: common::Outcome::default(),
     };
-    let mut reactor = evloop::Reactor::new(dial, config)
-        .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
-    // Errors found before the handshake starts (no route, bad family)
-    // come back here rather than in `on_connect_failed`.
-    reactor
-        .connect(server)
-        .unwrap_or_else(|e| common::fail(format!("cannot connect to {server}: {e}")));
-    // Timers are set from callbacks; a wake gets us the first one.
-    reactor.handle().wake();
-    if let Err(e) = reactor.run() {
-        common::fail(format!("event loop failed: {e}"));
-    }
-    reactor.into_service().outcome.exit_on_error();
+    // The timeout timer is set from `on_wake`, which `dial` calls first.
+    common::dial(dial, server).outcome.exit_on_error();
 }

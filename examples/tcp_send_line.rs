@@ -90,22 +90,10 @@ fn main() {
         line.push(b'\n');
     }
 
-    let config = evloop::Config {
-        handle_signals: true,
-        ..evloop::Config::default()
-    };
     let service = SendLine {
         server,
         line,
         outcome: common::Outcome::default(),
     };
-    let mut reactor = evloop::Reactor::new(service, config)
-        .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
-    reactor
-        .connect(server)
-        .unwrap_or_else(|e| common::fail(format!("cannot connect to {server}: {e}")));
-    if let Err(e) = reactor.run() {
-        common::fail(format!("event loop failed: {e}"));
-    }
-    reactor.into_service().outcome.exit_on_error();
+    common::dial(service, server).outcome.exit_on_error();
 }

@@ -160,6 +160,29 @@ pub fn serve<S: evloop::Service>(service: S, config: evloop::Config, addr: Socke
     }
 }
 
+/// Build a reactor (with signal handling), start a connection to `server`,
+/// run until the service shuts the loop down, and hand the service back.
+/// Before the first event the loop calls `on_wake` once, so a client can set
+/// its timers there. Every failure is one line and exit 1.
+pub fn dial<S: evloop::Service>(service: S, server: SocketAddr) -> S {
+    let config = evloop::Config {
+        handle_signals: true,
+        ..evloop::Config::default()
+    };
+    let mut reactor = evloop::Reactor::new(service, config)
+        .unwrap_or_else(|e| fail(format!("cannot start: {e}")));
+    // Errors found before the handshake starts (no route, bad family) come
+    // back here rather than in `on_connect_failed`.
+    reactor
+        .connect(server)
+        .unwrap_or_else(|e| fail(format!("cannot connect to {server}: {e}")));
+    reactor.handle().wake();
+    if let Err(e) = reactor.run() {
+        fail(format!("event loop failed: {e}"));
+    }
+    reactor.into_service()
+}
+
 /// How a client example ended. The first outcome wins; recording it also
 /// shuts the loop down gracefully (our FIN goes out after what is queued),
 /// so `run()` returns and `main` turns the outcome into an exit code.
