@@ -6,16 +6,23 @@ mod util;
 
 use chat_util::*;
 
+/// ann, bob and cat logged in, each having seen the later ones join.
+#[track_caller]
+fn three_online(server: &util::Example) -> (Client, Client, Client) {
+    let mut ann = user(server.addr(), "ann", "a");
+    let mut bob = user(server.addr(), "bob", "b");
+    ann.expect("* bob joined");
+    let cat = user(server.addr(), "cat", "c");
+    ann.expect("* cat joined");
+    bob.expect("* cat joined");
+    (ann, bob, cat)
+}
+
 #[test]
 fn broadcast_reaches_all_others_and_not_the_sender() {
     let data = TempDir::new("broadcast");
     let server = start(&data, &[]);
-    let mut ann = user(server.addr(), "ann", "a");
-    let mut bob = user(server.addr(), "bob", "b");
-    ann.expect("* bob joined");
-    let mut cat = user(server.addr(), "cat", "c");
-    ann.expect("* cat joined");
-    bob.expect("* cat joined");
+    let (mut ann, mut bob, mut cat) = three_online(&server);
     // Not logged in: sees nothing.
     let mut anon = Client::connect(server.addr());
 
@@ -31,12 +38,7 @@ fn broadcast_reaches_all_others_and_not_the_sender() {
 fn direct_message_to_an_online_user() {
     let data = TempDir::new("dm");
     let server = start(&data, &[]);
-    let mut ann = user(server.addr(), "ann", "a");
-    let mut bob = user(server.addr(), "bob", "b");
-    ann.expect("* bob joined");
-    let mut cat = user(server.addr(), "cat", "c");
-    ann.expect("* cat joined");
-    bob.expect("* cat joined");
+    let (mut ann, mut bob, mut cat) = three_online(&server);
 
     assert_eq!(ann.ask("/msg bob psst, bob"), "OK sent");
     bob.expect("[dm] ann: psst, bob");
