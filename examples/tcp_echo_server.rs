@@ -23,8 +23,8 @@
 //! [evloop::reactor] poll timeout=None                  <- asleep in epoll_wait
 //! [evloop::reactor] poll events=1                      <- a client connected
 //! [evloop::reactor::dispatch] event tok=0.0 readable=true ...
-//! [evloop::listener] accept tok=0.0 peer=127.0.0.1:60006
-//! [evloop::listener] accept tok=0.0 WouldBlock         <- drained the backlog
+//! [evloop::reactor::listener] accept tok=0.0 peer=127.0.0.1:60006
+//! [evloop::reactor::listener] accept tok=0.0 WouldBlock         <- drained the backlog
 //! [evloop::reactor] poll events=1                      <- "hello\n" arrived
 //! [evloop::reactor::dispatch] event tok=1.0 readable=true ...
 //! [evloop::reactor::read] read tok=1.0 n=6             <- short read: queue empty

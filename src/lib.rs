@@ -35,8 +35,8 @@
 //! | tokens and generations | `src/token.rs` |
 //! | connection state machine | `src/conn/state.rs` |
 //! | output buffers, buffer pool | `src/conn/buffer.rs` |
-//! | accept, max connections, EMFILE | `src/listener.rs` |
-//! | UDP | `src/udp.rs` |
+//! | accept, max connections, EMFILE | `src/reactor/listener.rs` |
+//! | UDP | `src/reactor/udp.rs` |
 //! | deadline heap | `src/timer.rs` |
 //! | limits and defaults | `src/config.rs` |
 //! | counters | `src/metrics.rs` |
@@ -61,7 +61,6 @@ pub mod codec;
 mod config;
 pub mod conn;
 pub mod http;
-mod listener;
 mod metrics;
 mod pitfalls;
 pub mod reactor;
@@ -69,7 +68,6 @@ mod service;
 pub mod services;
 mod timer;
 pub mod token;
-mod udp;
 
 pub use config::Config;
 pub use conn::{CloseReason, ConnState};

@@ -3,7 +3,7 @@
 //! `open_conns` returns to 0, `closed` counts all 1,000, and this process's
 //! descriptor count (the reactor runs in-process, so its fds are ours)
 //! returns to its baseline. A 0-byte UDP datagram is echoed as a 0-byte
-//! datagram (documented in `src/udp.rs`).
+//! datagram (documented in `src/reactor/udp.rs`).
 //!
 //! One test function on purpose: a second test in this binary would run on
 //! another thread and open descriptors while we count them.

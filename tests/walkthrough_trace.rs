@@ -151,14 +151,14 @@ fn every_trace_line_in_the_walkthrough_appears_in_a_real_run() {
 fn normalize_drops_timestamps_and_numbers() {
     assert_eq!(
         normalize(
-            "2026-11-21T09:56:51.716Z TRACE [evloop::listener] accept tok=0.0 peer=127.0.0.1:60006"
+            "2026-11-21T09:56:51.716Z TRACE [evloop::reactor::listener] accept tok=0.0 peer=127.0.0.1:60006"
         ),
-        "TRACE [evloop::listener] accept tok=#.# peer=#.#.#.#:#"
+        "TRACE [evloop::reactor::listener] accept tok=#.# peer=#.#.#.#:#"
     );
     assert_eq!(
-        normalize("TRACE [evloop::listener] accept tok=0.0 peer=127.0.0.1:1"),
+        normalize("TRACE [evloop::reactor::listener] accept tok=0.0 peer=127.0.0.1:1"),
         normalize(
-            "2026-01-01T00:00:00.000Z TRACE [evloop::listener] accept tok=3.7 peer=127.0.0.1:5"
+            "2026-01-01T00:00:00.000Z TRACE [evloop::reactor::listener] accept tok=3.7 peer=127.0.0.1:5"
         )
     );
     assert_ne!(

@@ -7,11 +7,11 @@
 //! calling the service (that is `dispatch.rs`, `read.rs` and `phases.rs`).
 
 use super::handle::Shared;
+use super::listener::Listener;
+use super::udp::UdpEntry;
 use crate::conn::buffer::BufPool;
 use crate::conn::{CloseReason, Conn, ConnState};
-use crate::listener::Listener;
 use crate::timer::{TimerKind, Timers};
-use crate::udp::UdpEntry;
 use crate::{Config, Metrics, Token};
 use log::trace;
 use mio::Registry;

@@ -159,7 +159,7 @@ impl Ctx<'_> {
     /// was dropped: UDP has no flow control, and a reply that would block is
     /// dropped and counted (`udp_dropped`) rather than stalling the loop.
     pub fn send_to(&mut self, sock: Token, to: SocketAddr, data: &[u8]) -> bool {
-        crate::udp::send_to(self.core, sock, to, data)
+        super::udp::send_to(self.core, sock, to, data)
     }
 
     /// Stop watching a fd registered with `Reactor::register_fd` (the fd

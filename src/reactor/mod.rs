@@ -47,18 +47,19 @@ mod core;
 mod ctx;
 mod dispatch;
 mod handle;
+mod listener;
 mod phases;
 mod read;
 mod shutdown;
+mod udp;
 
 pub(crate) use self::core::{Core, Phase, Source};
 pub use ctx::Ctx;
 pub use handle::Handle;
 
-use crate::listener::Listener;
 use crate::token::WAKER;
-use crate::udp::UdpEntry;
 use crate::{Config, Metrics, Service, Token};
+use listener::Listener;
 use log::trace;
 use mio::{Events, Interest, Poll};
 use std::io;
@@ -67,6 +68,7 @@ use std::os::fd::RawFd;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
+use udp::UdpEntry;
 
 /// A single-threaded event loop running one [`Service`].
 pub struct Reactor<S: Service> {

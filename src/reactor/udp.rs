@@ -12,8 +12,8 @@
 //! delivered to the service as an empty slice (the echo services answer
 //! with an empty datagram).
 
-use crate::reactor::{Core, Ctx, Source};
-use crate::{Reactor, Service, Token};
+use super::{Core, Ctx, Reactor, Source};
+use crate::{Service, Token};
 use log::{debug, trace};
 use mio::net::UdpSocket;
 use std::io;

@@ -16,10 +16,10 @@
 //! edge-triggered mio will not re-notify the backlog, so the timer, not an
 //! event, is what resumes accepting.
 
+use super::{Phase, Reactor, Source};
 use crate::conn::{Conn, ConnState};
-use crate::reactor::{Phase, Source};
 use crate::timer::TimerKind;
-use crate::{Reactor, Service, Token};
+use crate::{Service, Token};
 use log::{debug, trace, warn};
 use mio::net::{TcpListener, TcpStream};
 use mio::Interest;
