@@ -43,7 +43,22 @@ pub struct Config {
     /// with [`CloseReason::OutputTooLarge`](crate::CloseReason). Default 4 MiB.
     pub max_output: usize,
     /// Close connections with no reads or writes for this long. Default off.
+    /// Any duration is accepted: one too long to represent (e.g.
+    /// `Duration::MAX`) means "never", here and in every duration below.
     pub idle_timeout: Option<Duration>,
+    /// The deadline of every close: a connection whose close began (a local
+    /// close, the peer's EOF, an idle or input-cap close, or a half-close with
+    /// output still queued) and that is still open this long after is
+    /// aborted, queued output dropped, and counted as `close_timeouts`.
+    /// Without it a peer that stops reading (zero window) would hold the
+    /// socket, the slot and up to `max_output` bytes forever (`phases`).
+    /// Covers the flush, the FIN and the linger. Default 10 s.
+    pub close_timeout: Duration,
+    /// An `Open` or `Paused` connection whose pending output has made no
+    /// progress (the peer stopped reading) for this long is aborted and
+    /// counted as `send_timeouts`, even with `idle_timeout` off (nginx's
+    /// `send_timeout`). `None` turns it off. Default 60 s.
+    pub send_timeout: Option<Duration>,
     /// After accept fails with EMFILE/ENFILE (out of file descriptors), wait
     /// this long before accepting again instead of spinning. Default 100 ms.
     pub accept_retry: Duration,
@@ -78,6 +93,8 @@ impl Default for Config {
             low_water: 256 * 1024,
             max_output: 4 * 1024 * 1024,
             idle_timeout: None,
+            close_timeout: Duration::from_secs(10),
+            send_timeout: Some(Duration::from_secs(60)),
             accept_retry: Duration::from_millis(100),
             linger: Duration::from_secs(2),
             shutdown_grace: Duration::from_secs(5),

@@ -81,6 +81,11 @@ metrics! {
     output_overflows,
     /// Connections closed by the idle timeout.
     idle_timeouts,
+    /// Connections aborted because their close outlived `close_timeout`.
+    close_timeouts,
+    /// Connections aborted because their output made no progress for
+    /// `send_timeout`.
+    send_timeouts,
     /// UDP datagrams received.
     udp_in,
     /// UDP datagrams sent.
@@ -89,4 +94,9 @@ metrics! {
     udp_dropped,
     /// Timers fired.
     timers_fired,
+    /// Timers scheduled and not yet fired or cancelled (a gauge).
+    timers_live,
+    /// Entries in the timer heap, live and cancelled (a gauge; stays within
+    /// about twice `timers_live`, see `timer.rs`).
+    timer_heap,
 }

@@ -15,7 +15,8 @@ mod state;
 
 pub use state::ConnState;
 
-use crate::Token;
+use crate::timer::Timers;
+use crate::{TimerId, Token};
 use buffer::{BufPool, OutBuf};
 use log::trace;
 use mio::net::TcpStream;
@@ -43,6 +44,11 @@ pub enum CloseReason {
     OutputTooLarge,
     /// No reads or writes for `Config::idle_timeout`.
     IdleTimeout,
+    /// A close (of any cause) was still not done after
+    /// `Config::close_timeout`; what was still queued was dropped.
+    CloseTimeout,
+    /// Pending output made no progress for `Config::send_timeout`.
+    SendTimeout,
     /// The reactor shut down.
     Shutdown,
 }
@@ -57,6 +63,8 @@ impl fmt::Display for CloseReason {
             CloseReason::InputTooLarge => f.write_str("unconsumed input over max_input"),
             CloseReason::OutputTooLarge => f.write_str("pending output over max_output"),
             CloseReason::IdleTimeout => f.write_str("idle timeout"),
+            CloseReason::CloseTimeout => f.write_str("close not done within close_timeout"),
+            CloseReason::SendTimeout => f.write_str("no write progress within send_timeout"),
             CloseReason::Shutdown => f.write_str("reactor shutdown"),
         }
     }
@@ -81,7 +89,44 @@ pub(crate) struct Conn {
     /// `Draining` connection waits for the service instead of closing.
     pub(crate) held: bool,
     pub(crate) last_active: Instant,
+    /// When queued output last made progress (or began to wait): the
+    /// `send_timeout` clock.
+    pub(crate) last_progress: Instant,
+    /// The reactor's own timers for this connection.
+    pub(crate) timers: ConnTimers,
     pub(crate) reason: Option<CloseReason>,
+}
+
+/// The ids of the reactor's timers for one connection, kept so that the reap
+/// phase can cancel them: otherwise a 1 ms connection would leave, say, a
+/// 60 s idle timer in the heap for 60 s. (Service timers set with
+/// `Ctx::conn_timer` are the service's to cancel; they are skipped if they
+/// fire after the close.) `None` when not armed; 16 bytes each.
+#[derive(Default)]
+pub(crate) struct ConnTimers {
+    pub(crate) idle: Option<TimerId>,
+    pub(crate) linger: Option<TimerId>,
+    /// Armed once, when the close begins; never pushed back.
+    pub(crate) close: Option<TimerId>,
+    /// Armed while output waits in `Open`/`Paused`.
+    pub(crate) send: Option<TimerId>,
+}
+
+impl ConnTimers {
+    /// Cancel every armed timer (at reap).
+    pub(crate) fn cancel_all(&mut self, timers: &mut Timers) {
+        for id in [
+            self.idle.take(),
+            self.linger.take(),
+            self.close.take(),
+            self.send.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            timers.cancel(id);
+        }
+    }
 }
 
 impl Conn {
@@ -98,6 +143,8 @@ impl Conn {
             fin_sent: false,
             held: false,
             last_active: now,
+            last_progress: now,
+            timers: ConnTimers::default(),
             reason: None,
         }
     }

@@ -8,10 +8,11 @@
 
 use super::handle::Shared;
 use super::listener::Listener;
+use super::ratelog::RateLimitedLog;
 use super::udp::UdpEntry;
 use crate::conn::buffer::BufPool;
 use crate::conn::{CloseReason, Conn, ConnState};
-use crate::timer::{TimerKind, Timers};
+use crate::timer::{deadline_after, TimerKind, Timers};
 use crate::{Config, Metrics, Token};
 use log::trace;
 use mio::Registry;
@@ -60,6 +61,8 @@ pub(crate) struct Core {
     /// `uv_update_time`): timers and idle checks do not need more precision.
     pub(crate) now: Instant,
     pub(crate) phase: Phase,
+    /// The idle-timeout close's `info` line, at most one a second.
+    pub(crate) idle_log: RateLimitedLog,
 }
 
 impl Core {
@@ -78,6 +81,7 @@ impl Core {
             pool: BufPool::default(),
             now: Instant::now(),
             phase: Phase::Running,
+            idle_log: RateLimitedLog::per_second(),
         }
     }
 
@@ -222,11 +226,25 @@ impl Core {
         }
     }
 
+    /// Schedule `kind` after `after` from this tick's `now`. Any duration is
+    /// fine: a huge one saturates to "never" (see `timer.rs`).
     pub(crate) fn add_timer(
         &mut self,
         after: std::time::Duration,
         kind: TimerKind,
     ) -> crate::TimerId {
-        self.timers.add(self.now + after, kind)
+        self.timers.add(deadline_after(self.now, after), kind)
+    }
+
+    /// Arm the idle check of a connection that just opened (if
+    /// `Config::idle_timeout` is set); its id is kept for the reap.
+    pub(crate) fn arm_idle_timer(&mut self, tok: Token) {
+        let Some(idle) = self.config.idle_timeout else {
+            return;
+        };
+        let id = self.add_timer(idle, TimerKind::Idle { tok });
+        if let Some(c) = self.conn_mut(tok) {
+            c.timers.idle = Some(id);
+        }
     }
 }

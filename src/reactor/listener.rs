@@ -139,9 +139,7 @@ impl<S: Service> Reactor<S> {
         })?;
         self.core.metrics.accepted += 1;
         self.core.metrics.open_conns += 1;
-        if let Some(idle) = self.core.config.idle_timeout {
-            self.core.add_timer(idle, TimerKind::Idle { tok });
-        }
+        self.core.arm_idle_timer(tok);
         self.open_service(tok, peer);
         Ok(tok)
     }

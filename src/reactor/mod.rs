@@ -49,6 +49,7 @@ mod dispatch;
 mod handle;
 mod listener;
 mod phases;
+mod ratelog;
 mod read;
 mod shutdown;
 mod udp;
