@@ -246,7 +246,10 @@ mod tests {
         assert_eq!(deadline_after(now, ms), now + ms);
 
         let mut t = Timers::default();
-        t.add(deadline_after(now, Duration::MAX), TimerKind::Service { tag: 1 });
+        t.add(
+            deadline_after(now, Duration::MAX),
+            TimerKind::Service { tag: 1 },
+        );
         // The poll wait is capped and never zero for a "never" timer.
         assert_eq!(t.timeout(now), Some(MAX_POLL_WAIT));
         assert_eq!(t.pop_expired(now + MAX_POLL_WAIT * 365, u64::MAX), None);
@@ -283,7 +286,12 @@ mod tests {
         let mut t = Timers::default();
         let now = Instant::now();
         let ids: Vec<_> = (0..1000)
-            .map(|i| t.add(now + Duration::from_millis(i), TimerKind::Service { tag: i }))
+            .map(|i| {
+                t.add(
+                    now + Duration::from_millis(i),
+                    TimerKind::Service { tag: i },
+                )
+            })
             .collect();
         for (i, id) in ids.iter().enumerate() {
             if i % 4 != 0 {
@@ -292,12 +300,13 @@ mod tests {
             }
         }
         assert_eq!(t.live_len(), 250);
-        let tags: Vec<u64> = std::iter::from_fn(|| t.pop_expired(now + Duration::from_secs(2), u64::MAX))
-            .map(|k| match k {
-                TimerKind::Service { tag } => tag,
-                other => panic!("{other:?}"),
-            })
-            .collect();
+        let tags: Vec<u64> =
+            std::iter::from_fn(|| t.pop_expired(now + Duration::from_secs(2), u64::MAX))
+                .map(|k| match k {
+                    TimerKind::Service { tag } => tag,
+                    other => panic!("{other:?}"),
+                })
+                .collect();
         assert_eq!(tags, (0..1000).step_by(4).collect::<Vec<_>>());
     }
 }

@@ -19,7 +19,14 @@ fn idle_lines(log: &str) -> (usize, usize) {
         .collect();
     let held_back: usize = lines
         .iter()
-        .filter_map(|l| l.split_once(" (")?.1.split_once(" more")?.0.parse::<usize>().ok())
+        .filter_map(|l| {
+            l.split_once(" (")?
+                .1
+                .split_once(" more")?
+                .0
+                .parse::<usize>()
+                .ok()
+        })
         .sum();
     (lines.len(), lines.len() + held_back)
 }
@@ -37,9 +44,15 @@ fn a_burst_of_idle_closes_logs_one_line_and_the_next_line_counts_the_rest() {
         expect_closed(c); // closed as idle
     }
     drop(burst);
-    wait_until("the first idle close to be logged", || idle_lines(&log()).0 >= 1);
+    wait_until("the first idle close to be logged", || {
+        idle_lines(&log()).0 >= 1
+    });
     let (lines, _) = idle_lines(&log());
-    assert!(lines < BURST / 4, "{lines} lines for {BURST} idle closes:\n{}", log());
+    assert!(
+        lines < BURST / 4,
+        "{lines} lines for {BURST} idle closes:\n{}",
+        log()
+    );
 
     // A second later the limit has passed: the next idle close is logged,
     // with the count of the burst's closes that were not.

@@ -33,20 +33,20 @@ fn config() -> Config {
 
 /// When the big reply is queued, and how the close begins.
 #[derive(Clone, Copy)]
-enum Plan {
+enum Reply {
     /// On the first bytes: queue the reply, then `Ctx::close`.
-    ReplyThenClose,
+    ThenClose,
     /// On the first bytes: queue the reply and consume nothing, so the
     /// input grows past `max_input`.
-    ReplyAndKeepInput,
+    AndKeepInput,
     /// On the peer's EOF: queue the reply (the connection is `Draining`).
-    ReplyOnEof,
+    OnEof,
 }
 
 type Reasons = Arc<Mutex<Vec<String>>>;
 
 struct BigReply {
-    plan: Plan,
+    plan: Reply,
     reasons: Reasons,
 }
 
@@ -57,25 +57,31 @@ impl Service for BigReply {
         false
     }
 
-    fn on_data(&mut self, ctx: &mut Ctx<'_>, tok: Token, replied: &mut bool, input: &[u8]) -> usize {
+    fn on_data(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tok: Token,
+        replied: &mut bool,
+        input: &[u8],
+    ) -> usize {
         match self.plan {
-            Plan::ReplyOnEof => return input.len(),
+            Reply::OnEof => return input.len(),
             _ if *replied => {}
-            Plan::ReplyThenClose => {
+            Reply::ThenClose => {
                 assert!(ctx.write(tok, &vec![b'r'; REPLY]));
                 ctx.close(tok);
             }
-            Plan::ReplyAndKeepInput => assert!(ctx.write(tok, &vec![b'r'; REPLY])),
+            Reply::AndKeepInput => assert!(ctx.write(tok, &vec![b'r'; REPLY])),
         }
         *replied = true;
         match self.plan {
-            Plan::ReplyAndKeepInput => 0,
+            Reply::AndKeepInput => 0,
             _ => input.len(),
         }
     }
 
     fn on_eof(&mut self, ctx: &mut Ctx<'_>, tok: Token, _: &mut bool, _: &[u8]) {
-        if let Plan::ReplyOnEof = self.plan {
+        if let Reply::OnEof = self.plan {
             assert!(ctx.write(tok, &vec![b'r'; REPLY]));
         }
     }
@@ -136,7 +142,11 @@ fn an_idle_close_of_a_flooder_that_never_reads_is_aborted_at_the_close_deadline(
 }
 
 #[track_caller]
-fn run(plan: Plan, cfg: Config, client: impl FnOnce(&mut TcpStream)) -> (evloop::Metrics, Vec<String>) {
+fn run(
+    plan: Reply,
+    cfg: Config,
+    client: impl FnOnce(&mut TcpStream),
+) -> (evloop::Metrics, Vec<String>) {
     let reasons = Reasons::default();
     let svc = BigReply {
         plan,
@@ -154,7 +164,7 @@ fn run(plan: Plan, cfg: Config, client: impl FnOnce(&mut TcpStream)) -> (evloop:
 
 #[test]
 fn ctx_close_after_a_reply_the_peer_never_reads_is_aborted_at_the_close_deadline() {
-    let (m, reasons) = run(Plan::ReplyThenClose, config(), |c| {
+    let (m, reasons) = run(Reply::ThenClose, config(), |c| {
         c.write_all(b"go").unwrap();
     });
     assert_eq!(m.output_overflows, 0, "{m}");
@@ -167,7 +177,7 @@ fn an_input_cap_close_with_unread_output_is_aborted_at_the_close_deadline() {
         max_input: 1024,
         ..config()
     };
-    let (m, reasons) = run(Plan::ReplyAndKeepInput, cfg, |c| {
+    let (m, reasons) = run(Reply::AndKeepInput, cfg, |c| {
         c.write_all(&pattern(4096)).unwrap();
     });
     assert_eq!(m.input_overflows, 1, "{m}");
@@ -176,7 +186,7 @@ fn an_input_cap_close_with_unread_output_is_aborted_at_the_close_deadline() {
 
 #[test]
 fn a_peer_that_half_closes_and_never_reads_is_aborted_at_the_close_deadline() {
-    let (m, reasons) = run(Plan::ReplyOnEof, config(), |c| {
+    let (m, reasons) = run(Reply::OnEof, config(), |c| {
         send_and_shutdown(c, b"go");
     });
     assert_eq!(m.send_timeouts, 0, "{m}");

@@ -17,8 +17,9 @@
 //!  udp.rs)   tick (budget, accept cap, backpressure) run without an    |
 //!   |        event.                                                    |
 //!   |                                                                  |
-//! timers     expired deadlines: service timers, idle checks, linger    |
-//! (phases.rs) ends, accept retry after EMFILE, shutdown deadline.      |
+//! timers     expired deadlines: service timers, idle, send and close   |
+//! (phases.rs) deadlines, linger ends, accept retry after EMFILE,       |
+//!   |        shutdown deadline.                                        |
 //!   |                                                                  |
 //! flush      one write(2) per connection with queued output; WRITABLE  |
 //! (phases.rs) interest only while output waits; FIN after the drain;   |
@@ -45,6 +46,7 @@
 
 mod core;
 mod ctx;
+mod deadlines;
 mod dispatch;
 mod handle;
 mod listener;

@@ -6,21 +6,16 @@
 //! closed slots and cancelling their timers, and acting on shutdown
 //! requests. Does not own: reading (`read.rs`).
 //!
-//! The flush is where deadlines are armed: every transition that starts a
-//! close (`close_graceful`, the peer's EOF, `shutdown_write`) schedules a
-//! flush, and every wait on the peer's reading shows up as output left
-//! pending after a write. So one check after each flush ([`arm_deadlines`])
-//! covers every path into a waiting state, including ones added later in
-//! other files, without a timer call at each transition.
+//! The connection deadlines themselves (idle, send progress, close) are in
+//! `deadlines.rs`; the flush arms them.
 
-use super::ratelog::RateLimitedLog;
+use super::deadlines::arm_deadlines;
 use super::{Core, Ctx, Phase, Reactor, Source};
-use crate::conn::{CloseReason, Conn, ConnState};
-use crate::timer::{deadline_after, TimerKind, Timers};
-use crate::{Config, Service, Token};
-use log::{debug, info, trace, warn};
+use crate::conn::{CloseReason, ConnState};
+use crate::timer::{deadline_after, TimerKind};
+use crate::{Service, Token};
+use log::{debug, trace, warn};
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 impl<S: Service> Reactor<S> {
     /// Phase 3: fire every timer due by now. A timer scheduled while firing
@@ -81,99 +76,6 @@ impl<S: Service> Reactor<S> {
             }
             TimerKind::ShutdownDeadline => self.abort_all("shutdown grace period over"),
         }
-    }
-
-    /// One timer per connection, re-armed lazily: reads and writes only
-    /// stamp `last_active`; nothing touches the heap on the hot path. Once a
-    /// close has begun, the close deadline bounds the connection instead.
-    fn check_idle(&mut self, tok: Token) {
-        let (Some(idle), now) = (self.core.config.idle_timeout, self.core.now) else {
-            return;
-        };
-        let Some(c) = self.core.conn_mut(tok) else {
-            return;
-        };
-        c.timers.idle = None;
-        if c.state == ConnState::Closed || c.state.closing() {
-            return;
-        }
-        let peer = c.peer;
-        let quiet = now.saturating_duration_since(c.last_active);
-        if quiet < idle {
-            let id = self.core.add_timer(idle - quiet, TimerKind::Idle { tok });
-            if let Some(c) = self.core.conn_mut(tok) {
-                c.timers.idle = Some(id);
-            }
-            return;
-        }
-        // Logged when it happens, at info: an operator wants to see it, but
-        // a flood of idle peers must not flood the log.
-        if let Some(held_back) = self.core.idle_log.admit(now) {
-            info!(
-                "closing tok={tok} peer={peer}: idle for {quiet:?}{}",
-                RateLimitedLog::suffix(held_back)
-            );
-        } else {
-            debug!("closing tok={tok} peer={peer}: idle for {quiet:?}");
-        }
-        self.core.metrics.idle_timeouts += 1;
-        self.core.close_graceful(tok, CloseReason::IdleTimeout);
-    }
-
-    /// `Config::send_timeout`: lazily re-armed like the idle check; a write
-    /// that makes progress only stamps `last_progress`.
-    fn check_send(&mut self, tok: Token) {
-        let (Some(limit), now) = (self.core.config.send_timeout, self.core.now) else {
-            return;
-        };
-        let Some(c) = self.core.conn_mut(tok) else {
-            return;
-        };
-        c.timers.send = None;
-        if !matches!(c.state, ConnState::Open | ConnState::Paused) || c.out.pending() == 0 {
-            return; // re-armed by the flush if output waits again
-        }
-        let stalled = now.saturating_duration_since(c.last_progress);
-        if stalled < limit {
-            let id = self
-                .core
-                .add_timer(limit - stalled, TimerKind::SendStall { tok });
-            if let Some(c) = self.core.conn_mut(tok) {
-                c.timers.send = Some(id);
-            }
-            return;
-        }
-        debug!(
-            "aborting tok={tok} peer={}: {} bytes unsent, no write progress for {stalled:?}",
-            c.peer,
-            c.out.pending()
-        );
-        self.core.metrics.send_timeouts += 1;
-        self.core.close_now(tok, CloseReason::SendTimeout);
-    }
-
-    /// `Config::close_timeout` ran out: whatever the close was waiting for
-    /// (the peer to read our output, or to answer our FIN), stop waiting.
-    fn close_deadline(&mut self, tok: Token) {
-        let Some(c) = self.core.conn_mut(tok) else {
-            return;
-        };
-        c.timers.close = None;
-        let waiting = c.state.closing() || (c.state == ConnState::WriteShut && c.out.pending() > 0);
-        if !waiting {
-            return;
-        }
-        debug!(
-            "aborting tok={tok} peer={}: still {} after close_timeout, {} bytes unsent",
-            c.peer,
-            c.state,
-            c.out.pending()
-        );
-        // The first reason (idle, input cap, ...) said why the close began;
-        // this one tells the service that its queued output was dropped.
-        c.reason = Some(CloseReason::CloseTimeout);
-        self.core.metrics.close_timeouts += 1;
-        self.core.close_now(tok, CloseReason::CloseTimeout);
     }
 
     /// Phase 4: write queued output, one pass per connection.
@@ -350,23 +252,5 @@ impl<S: Service> Reactor<S> {
             .iter()
             .map(|(slot, _)| self.core.current(Token::new(slot, 0)))
             .collect()
-    }
-}
-
-/// After a flush: arm the deadline of the state the connection is now in,
-/// once (see the table in `conn/state.rs`). The close deadline counts from
-/// the first flush after the close began, which is the tick it began in.
-fn arm_deadlines(c: &mut Conn, tok: Token, timers: &mut Timers, config: &Config, now: Instant) {
-    let pending = c.out.pending() > 0;
-    let closing = c.state.closing() || (c.state == ConnState::WriteShut && pending);
-    if closing && c.timers.close.is_none() {
-        let at = deadline_after(now, config.close_timeout);
-        c.timers.close = Some(timers.add(at, TimerKind::CloseDeadline { tok }));
-    }
-    let sending = pending && matches!(c.state, ConnState::Open | ConnState::Paused);
-    if let (true, None, Some(limit)) = (sending, c.timers.send, config.send_timeout) {
-        c.last_progress = now; // the wait begins
-        let at = deadline_after(now, limit);
-        c.timers.send = Some(timers.add(at, TimerKind::SendStall { tok }));
     }
 }
