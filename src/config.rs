@@ -51,7 +51,7 @@ pub struct Config {
     /// output still queued) and that is still open this long after is
     /// aborted, queued output dropped, and counted as `close_timeouts`.
     /// Without it a peer that stops reading (zero window) would hold the
-    /// socket, the slot and up to `max_output` bytes forever (`phases`).
+    /// socket, the slot and up to `max_output` bytes forever (`deadlines`).
     /// Covers the flush, the FIN and the linger. Default 10 s.
     pub close_timeout: Duration,
     /// An `Open` or `Paused` connection whose pending output has made no

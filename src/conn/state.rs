@@ -32,7 +32,7 @@
 //!
 //! # Every state has a deadline
 //! A peer can stop reading (zero window) or stop sending at any point, so no
-//! state may wait on the peer without a timer behind it (`reactor/phases.rs`
+//! state may wait on the peer without a timer behind it (`reactor/deadlines.rs`
 //! arms and fires them; the ids live in the `Conn` record and are cancelled
 //! at reap):
 //!

@@ -10,7 +10,7 @@
 //! Why: an operator wants to see an idle-timeout close or a `max_conns`
 //! rejection when it happens (`info`), but a flood of them from one attacker
 //! must not fill the disk or cost a `write(2)` per event. The idle timeout
-//! uses one (`phases.rs`); any other per-event log line can hold its own.
+//! uses one (`deadlines.rs`); any other per-event log line can hold its own.
 //! Like the kernel's `printk_ratelimit` and nginx's `limit_req_log_level`
 //! in spirit, minus the burst allowance.
 
