@@ -309,4 +309,10 @@ mod tests {
                 .collect();
         assert_eq!(tags, (0..1000).step_by(4).collect::<Vec<_>>());
     }
+
+    #[test]
+    fn an_unarmed_timer_slot_costs_no_extra_bytes() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Option<TimerId>>(), size_of::<TimerId>());
+    }
 }

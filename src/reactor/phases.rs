@@ -1,13 +1,11 @@
 //! Phases 3 to 6: timers, flush, reap, housekeep.
 //!
-//! Owns: firing timers, writing queued output (and the FIN, linger and
-//! backpressure transitions that follow a write), the connection deadlines
-//! (idle, send progress, close; see the table in `conn/state.rs`), freeing
+//! Owns: firing timers (routing each kind), writing queued output (and the
+//! FIN, linger and backpressure transitions that follow a write), freeing
 //! closed slots and cancelling their timers, and acting on shutdown
-//! requests. Does not own: reading (`read.rs`).
-//!
-//! The connection deadlines themselves (idle, send progress, close) are in
-//! `deadlines.rs`; the flush arms them.
+//! requests. Does not own: reading (`read.rs`), or the connection deadlines'
+//! rules (idle, send progress, close: `deadlines.rs`, which the flush calls
+//! to arm them).
 
 use super::deadlines::arm_deadlines;
 use super::{Core, Ctx, Phase, Reactor, Source};
