@@ -106,7 +106,7 @@ impl Core {
             return None;
         }
         let slot = tok.slot();
-        self.generations[slot] = self.generations[slot].wrapping_add(1);
+        self.generations[slot] = crate::token::next_generation(self.generations[slot]);
         Some(self.sources.remove(slot))
     }
 
