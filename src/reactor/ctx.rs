@@ -213,7 +213,8 @@ pub(crate) fn connect(core: &mut Core, addr: SocketAddr) -> io::Result<Token> {
             // handshake; the connect phase sets it again.
             let _ = stream.set_nodelay(true);
         }
-        let interest = Interest::READABLE | Interest::WRITABLE;
+        super::listener::oob_inline(&stream)?;
+        let interest = crate::conn::READ_INTEREST | Interest::WRITABLE;
         registry.register(&mut stream, tok.to_mio(), interest)?;
         Ok(Source::Conn(Conn::new(
             stream,

@@ -24,7 +24,13 @@ struct Ready {
     writable: bool,
     read_closed: bool,
     error: bool,
+    /// EPOLLPRI: urgent data is queued (see `read.rs`).
+    priority: bool,
 }
+
+/// Does this platform's poller report urgent data (EPOLLPRI)? Where it does
+/// not, every event reads until `WouldBlock` (see `read.rs`).
+const URGENT_EVENTS: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 impl Ready {
     fn of(ev: &Event) -> Ready {
@@ -33,6 +39,7 @@ impl Ready {
             writable: ev.is_writable() || ev.is_write_closed(),
             read_closed: ev.is_read_closed(),
             error: ev.is_error(),
+            priority: ev.is_priority(),
         }
     }
 }
@@ -55,11 +62,12 @@ impl<S: Service> Reactor<S> {
             let tok = Token::from_mio(ev.token());
             let r = Ready::of(ev);
             trace!(
-                "event tok={tok} readable={} writable={} read_closed={} error={}",
+                "event tok={tok} readable={} writable={} read_closed={} error={}{}",
                 r.readable,
                 r.writable,
                 r.read_closed,
-                r.error
+                r.error,
+                if r.priority { " urgent=true" } else { "" }
             );
             self.on_event(tok, r);
         }
@@ -154,8 +162,11 @@ impl<S: Service> Reactor<S> {
                 }
             }
         }
-        if r.readable || r.read_closed || r.error {
-            self.read_conn(tok, r.read_closed);
+        if r.readable || r.read_closed || r.error || r.priority {
+            // A read stops at an urgent mark (see `read.rs`), so with urgent
+            // data queued a short read proves nothing: read to WouldBlock.
+            let urgent = r.priority || !URGENT_EVENTS;
+            self.read_conn(tok, r.read_closed || urgent);
         }
     }
 

@@ -187,8 +187,10 @@ impl<S: Service> Reactor<S> {
                         trace!("deregister tok={tok} err={e}");
                     }
                     c.release(&mut self.core.pool);
-                    self.core.metrics.closed += 1;
-                    self.core.metrics.open_conns -= 1;
+                    if !c.rejected {
+                        self.core.metrics.closed += 1;
+                        self.core.metrics.open_conns -= 1;
+                    }
                     let reason = c.reason.take().unwrap_or(CloseReason::Local);
                     debug!("closed tok={tok} peer={} reason={reason}", c.peer);
                     drop(c); // closes the fd
