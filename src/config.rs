@@ -26,9 +26,10 @@ pub struct Config {
     /// Connections a listener accepts per tick before yielding (`listener`).
     /// Default 256.
     pub accepts_per_tick: usize,
-    /// Open TCP connections allowed at once; more are accepted and closed at
-    /// once (after [`Service::reject_message`](crate::Service::reject_message)),
-    /// and counted as `rejected`. Default 10,000.
+    /// Open TCP connections allowed at once; more are accepted, sent
+    /// [`Service::reject_message`](crate::Service::reject_message), closed
+    /// with a short lingering close (FIN, then `linger`; at most 64 at once
+    /// per listener, see `listener`), and counted as `rejected`. Default 10,000.
     pub max_conns: usize,
     /// Unconsumed input a connection may hold (a partial frame); more closes
     /// the connection with [`CloseReason::InputTooLarge`](crate::CloseReason).
