@@ -64,6 +64,12 @@ pub struct Config {
     pub nodelay: bool,
     /// Switches that reproduce classic event-loop bugs, for learning. All off.
     pub pitfalls: crate::Pitfalls,
+    /// An outbound connect not established within this long fails through
+    /// [`Service::on_connect_failed`](crate::Service::on_connect_failed)
+    /// with `io::ErrorKind::TimedOut` (counted in `connect_timeouts`). A SYN
+    /// nobody answers is otherwise retried by the kernel for minutes.
+    /// `None`: no limit. Default 10 s.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -85,6 +91,7 @@ impl Default for Config {
             handle_signals: false,
             nodelay: true,
             pitfalls: crate::Pitfalls::default(),
+            connect_timeout: Some(Duration::from_secs(10)),
         }
     }
 }

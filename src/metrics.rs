@@ -89,4 +89,6 @@ metrics! {
     udp_dropped,
     /// Timers fired.
     timers_fired,
+    /// Outbound connects failed by `Config::connect_timeout`.
+    connect_timeouts,
 }

@@ -60,6 +60,8 @@ pub(crate) struct Core {
     /// `uv_update_time`): timers and idle checks do not need more precision.
     pub(crate) now: Instant,
     pub(crate) phase: Phase,
+    /// Outbound connects in progress (`dispatch.rs`).
+    pub(crate) connects: super::dispatch::ConnectWaits,
 }
 
 impl Core {
@@ -78,6 +80,7 @@ impl Core {
             pool: BufPool::default(),
             now: Instant::now(),
             phase: Phase::Running,
+            connects: Default::default(),
         }
     }
 

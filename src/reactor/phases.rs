@@ -35,6 +35,7 @@ impl<S: Service> Reactor<S> {
                 },
                 tag,
             ),
+            TimerKind::Conn { tok, tag } if self.core.hold_while_connecting(tok, tag) => {}
             TimerKind::Conn { tok, tag } => {
                 let live = self
                     .core
@@ -67,6 +68,7 @@ impl<S: Service> Reactor<S> {
                 }
             }
             TimerKind::ShutdownDeadline => self.abort_all("shutdown grace period over"),
+            TimerKind::ConnectTimeout { tok } => self.connect_timed_out(tok),
         }
     }
 
