@@ -16,9 +16,9 @@
 //! into its tokens the same way (`ScheduledIo` addresses).
 //!
 //! # One width, masked once
-//! A generation has [`GEN_BITS`] bits (32 on 64-bit targets, 16 on 32-bit
+//! A generation has `GEN_BITS` bits (32 on 64-bit targets, 16 on 32-bit
 //! ones) and wraps within them: the slab's record of a slot's generation is
-//! advanced only by [`next_generation`], so it always holds exactly the
+//! advanced only by `next_generation`, so it always holds exactly the
 //! value a token can carry, and comparing the two needs no mask. (Storing a
 //! wider counter and masking only when packing the token made every event
 //! of a slot stale after its 65,536th reuse on 32-bit targets.) Unit tests
@@ -73,7 +73,10 @@ impl Token {
     /// `generation` comes from [`next_generation`], so it already fits.
     pub(crate) fn new(slot: usize, generation: u32) -> Token {
         debug_assert!(slot <= MAX_SLOT);
-        debug_assert!(generation <= GEN_MASK);
+        debug_assert!(
+            generation == generation & GEN_MASK,
+            "generation {generation} is wider than GEN_BITS"
+        );
         Token((((generation & GEN_MASK) as usize) << SLOT_BITS) | slot)
     }
 
@@ -163,7 +166,9 @@ mod generation_wrap_tests {
     fn a_slot_reused_past_the_generation_wrap_still_gets_its_events() {
         const TIMEOUT: Duration = Duration::from_secs(20);
         let mut reactor = Reactor::new(Echo, Config::default()).expect("reactor");
-        let tok = reactor.listen("127.0.0.1:0".parse().unwrap()).expect("listen");
+        let tok = reactor
+            .listen("127.0.0.1:0".parse().unwrap())
+            .expect("listen");
         let addr = reactor.local_addr(tok).expect("addr");
         let handle = reactor.handle();
         let server = std::thread::spawn(move || reactor.run().map(|()| reactor.metrics()));

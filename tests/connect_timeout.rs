@@ -87,11 +87,15 @@ fn a_connect_with_no_answer_fails_with_timed_out() {
     let (_l, addr, _filler) = full_listener();
     let (mut client, log) = dial(addr, Duration::from_millis(300));
     client.join(); // on_connect_failed shuts the loop down
-    // The 1 ms conn timer came due while connecting and is dropped with it.
+                   // The 1 ms conn timer came due while connecting and is dropped with it.
     let log = log.lock().unwrap().clone();
     assert_eq!(log, ["failed TimedOut: timed out after 300ms"]);
     let m = client.handle.metrics();
-    assert_eq!((m.connect_timeouts, m.connected, m.open_conns), (1, 0, 0), "{m}");
+    assert_eq!(
+        (m.connect_timeouts, m.connected, m.open_conns),
+        (1, 0, 0),
+        "{m}"
+    );
 }
 
 #[test]

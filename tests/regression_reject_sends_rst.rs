@@ -46,7 +46,10 @@ fn a_refused_client_that_sent_a_request_reads_the_503_and_a_clean_eof() {
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(REJECT_503)
     );
-    assert!(end.is_ok(), "expected a clean EOF after the 503, got {end:?}");
+    assert!(
+        end.is_ok(),
+        "expected a clean EOF after the 503, got {end:?}"
+    );
     assert_eq!(server.handle.metrics().rejected, 1);
     // A new client is refused too while the first one holds the only place.
     let mut late = Client::connect(server.addr);

@@ -101,7 +101,10 @@ fn sigint_after_run_returns_terminates_the_process() {
     if let Ok(mode) = std::env::var(CHILD_MODE) {
         return child(&mode);
     }
-    let child = spawn_child("sigint_after_run_returns_terminates_the_process", "after-run");
+    let child = spawn_child(
+        "sigint_after_run_returns_terminates_the_process",
+        "after-run",
+    );
     interrupt_expect_death(child);
 }
 

@@ -46,8 +46,15 @@ fn refused_connections_linger_in_bounded_number_and_time() {
     let base = open_fds();
     let clients = refused_clients(&server, MAX_LINGERING_REJECTS + 10);
     let server_side = open_fds() - base - clients.len();
-    assert_eq!(server_side, MAX_LINGERING_REJECTS, "server sockets lingering");
-    assert_eq!(server.handle.metrics().open_conns, 0, "refusals are not open_conns");
+    assert_eq!(
+        server_side, MAX_LINGERING_REJECTS,
+        "server sockets lingering"
+    );
+    assert_eq!(
+        server.handle.metrics().open_conns,
+        0,
+        "refusals are not open_conns"
+    );
     drop(clients); // their EOF ends the lingering
     wait_until("the lingering sockets to close", || open_fds() == base);
     server.stop();

@@ -70,9 +70,10 @@ impl ConnectWaits {
 /// A connect was started (`ctx::connect`): arm its deadline.
 pub(crate) fn connect_started(core: &mut Core, tok: Token) {
     let mut waits = std::mem::take(&mut core.connects);
-    waits
-        .0
-        .retain(|w| core.conn(w.tok).is_some_and(|c| c.state == ConnState::Connecting));
+    waits.0.retain(|w| {
+        core.conn(w.tok)
+            .is_some_and(|c| c.state == ConnState::Connecting)
+    });
     let timer = core
         .config
         .connect_timeout
@@ -89,7 +90,10 @@ impl Core {
     /// A `Ctx::conn_timer` came due: if `tok` is still connecting, keep the
     /// tag for right after `on_open` and return true.
     pub(crate) fn hold_while_connecting(&mut self, tok: Token, tag: u64) -> bool {
-        if !self.conn(tok).is_some_and(|c| c.state == ConnState::Connecting) {
+        if !self
+            .conn(tok)
+            .is_some_and(|c| c.state == ConnState::Connecting)
+        {
             return false;
         }
         match self.connects.0.iter_mut().find(|w| w.tok == tok) {
@@ -284,7 +288,10 @@ impl<S: Service> Reactor<S> {
         }
         let after = self.core.config.connect_timeout.unwrap_or_default();
         self.core.metrics.connect_timeouts += 1;
-        let e = io::Error::new(io::ErrorKind::TimedOut, format!("timed out after {after:?}"));
+        let e = io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("timed out after {after:?}"),
+        );
         self.connect_failed(tok, e);
     }
 

@@ -306,7 +306,12 @@ mod tests {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         skip.push(libc::ENONET);
         for code in skip {
-            assert_eq!(classify_accept_error(&os(code)), AcceptError::Skip, "{}", os(code));
+            assert_eq!(
+                classify_accept_error(&os(code)),
+                AcceptError::Skip,
+                "{}",
+                os(code)
+            );
         }
         let interrupted = io::Error::from(io::ErrorKind::Interrupted);
         assert_eq!(classify_accept_error(&interrupted), AcceptError::Skip);
@@ -315,7 +320,12 @@ mod tests {
     #[test]
     fn running_out_of_descriptors_or_memory_pauses() {
         for code in [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM] {
-            assert_eq!(classify_accept_error(&os(code)), AcceptError::Exhausted, "{}", os(code));
+            assert_eq!(
+                classify_accept_error(&os(code)),
+                AcceptError::Exhausted,
+                "{}",
+                os(code)
+            );
         }
     }
 
@@ -335,7 +345,11 @@ mod tests {
         for i in 1..=99 {
             assert_eq!(l.allow(t0 + ms(i * 5)), None, "line {i} is held back");
         }
-        assert_eq!(l.allow(t0 + LogLimiter::INTERVAL), Some(99), "then one line with the count");
+        assert_eq!(
+            l.allow(t0 + LogLimiter::INTERVAL),
+            Some(99),
+            "then one line with the count"
+        );
         assert_eq!(l.allow(t0 + LogLimiter::INTERVAL + ms(1)), None);
         assert_eq!(l.allow(t0 + ms(60_000)), Some(1));
     }

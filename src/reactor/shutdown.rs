@@ -101,9 +101,11 @@ impl<S: Service> Reactor<S> {
     pub(super) fn start(&mut self) -> io::Result<()> {
         if self.core.config.handle_signals && self.signals.is_none() {
             let mut source = SignalSource::new()?;
-            self.poll
-                .registry()
-                .register(&mut source.signals, SIGNALS.to_mio(), Interest::READABLE)?;
+            self.poll.registry().register(
+                &mut source.signals,
+                SIGNALS.to_mio(),
+                Interest::READABLE,
+            )?;
             self.signals = Some(source);
         }
         Ok(())
