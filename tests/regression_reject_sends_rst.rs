@@ -50,7 +50,9 @@ fn a_refused_client_that_sent_a_request_reads_the_503_and_a_clean_eof() {
         end.is_ok(),
         "expected a clean EOF after the 503, got {end:?}"
     );
-    assert_eq!(server.handle.metrics().rejected, 1);
+    wait_until("the refusal to be counted", || {
+        server.handle.metrics().rejected == 1
+    });
     // A new client is refused too while the first one holds the only place.
     let mut late = Client::connect(server.addr);
     late.send(GET);
