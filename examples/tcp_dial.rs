@@ -33,7 +33,8 @@
 //! Watch it with `RUST_LOG=trace`.
 //!
 //! A SYN to a host that never answers can wait minutes before the kernel
-//! gives up, so a timer bounds the wait (`--timeout`).
+//! gives up, so `Config::connect_timeout` bounds the wait (`--timeout`):
+//! `cannot connect to 127.0.0.1:8888: timed out after 10s`, exit 1.
 
 mod common;
 
@@ -46,7 +47,6 @@ const USAGE: &str = "usage: tcp_dial [--addr HOST:PORT] [--timeout SECS]";
 
 struct Dial {
     server: SocketAddr,
-    timeout: Duration,
     /// How it ended; recording it stops the loop.
     outcome: common::Outcome,
 }
@@ -69,22 +69,8 @@ impl Service for Dial {
 
     fn on_connect_failed(&mut self, ctx: &mut Ctx<'_>, _tok: Token, err: io::Error) {
         let why = format!("cannot connect to {}: {err}", self.server);
+        // Also `connect_timeout`: "timed out after 10s".
         self.outcome.finish(ctx, Err(why));
-    }
-
-    /// The connect timeout (the only timer): shutting down drops the
-    /// half-open socket.
-    fn on_timer(&mut self, ctx: &mut Ctx<'_>, _tag: u64) {
-        let why = format!(
-            "cannot connect to {}: no answer within {:?}",
-            self.server, self.timeout
-        );
-        self.outcome.finish(ctx, Err(why));
-    }
-
-    /// The first callback after `run()` starts (see `main`): start the clock.
-    fn on_wake(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.timer(self.timeout, 0);
     }
 }
 
@@ -97,9 +83,14 @@ fn main() {
 
     let dial = Dial {
         server,
-        timeout,
         outcome: common::Outcome::default(),
     };
-    // The timeout timer is set from `on_wake`, which `dial` calls first.
-    common::dial(dial, server).outcome.exit_on_error();
+    let config = evloop::Config {
+        handle_signals: true,
+        connect_timeout: Some(timeout),
+        ..evloop::Config::default()
+    };
+    common::dial_with(dial, server, config)
+        .outcome
+        .exit_on_error();
 }

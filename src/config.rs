@@ -26,9 +26,10 @@ pub struct Config {
     /// Connections a listener accepts per tick before yielding (`listener`).
     /// Default 256.
     pub accepts_per_tick: usize,
-    /// Open TCP connections allowed at once; more are accepted and closed at
-    /// once (after [`Service::reject_message`](crate::Service::reject_message)),
-    /// and counted as `rejected`. Default 10,000.
+    /// Open TCP connections allowed at once; more are accepted, sent
+    /// [`Service::reject_message`](crate::Service::reject_message), closed
+    /// with a short lingering close (FIN, then `linger`; at most 64 at once
+    /// per listener, see `listener`), and counted as `rejected`. Default 10,000.
     pub max_conns: usize,
     /// Unconsumed input a connection may hold (a partial frame); more closes
     /// the connection with [`CloseReason::InputTooLarge`](crate::CloseReason).
@@ -78,6 +79,12 @@ pub struct Config {
     pub nodelay: bool,
     /// Switches that reproduce classic event-loop bugs, for learning. All off.
     pub pitfalls: crate::Pitfalls,
+    /// An outbound connect not established within this long fails through
+    /// [`Service::on_connect_failed`](crate::Service::on_connect_failed)
+    /// with `io::ErrorKind::TimedOut` (counted in `connect_timeouts`). A SYN
+    /// nobody answers is otherwise retried by the kernel for minutes.
+    /// `None`: no limit. Default 10 s.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -101,6 +108,7 @@ impl Default for Config {
             handle_signals: false,
             nodelay: true,
             pitfalls: crate::Pitfalls::default(),
+            connect_timeout: Some(Duration::from_secs(10)),
         }
     }
 }

@@ -48,7 +48,8 @@ macro_rules! metrics {
 metrics! {
     /// TCP connections accepted and kept.
     accepted,
-    /// TCP connections accepted and closed at once because of `max_conns`.
+    /// TCP connections refused because of `max_conns` (sent the reject
+    /// message, then closed with a short linger; not in `closed`).
     rejected,
     /// Outbound connections established.
     connected,
@@ -99,4 +100,6 @@ metrics! {
     /// Entries in the timer heap, live and cancelled (a gauge; stays within
     /// about twice `timers_live`, see `timer.rs`).
     timer_heap,
+    /// Outbound connects failed by `Config::connect_timeout`.
+    connect_timeouts,
 }

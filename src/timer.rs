@@ -81,6 +81,8 @@ pub(crate) enum TimerKind {
     AcceptRetry { tok: Token },
     /// The graceful shutdown ran out of time.
     ShutdownDeadline,
+    /// An outbound connect ran out of `Config::connect_timeout`.
+    ConnectTimeout { tok: Token },
 }
 
 struct Entry {

@@ -14,12 +14,42 @@
 //! does not match the slot's current one is stale and is dropped, never
 //! misrouted. mio's own examples use the bare key; tokio packs a generation
 //! into its tokens the same way (`ScheduledIo` addresses).
+//!
+//! # One width, masked once
+//! A generation has `GEN_BITS` bits (32 on 64-bit targets, 16 on 32-bit
+//! ones) and wraps within them: the slab's record of a slot's generation is
+//! advanced only by `next_generation`, so it always holds exactly the
+//! value a token can carry, and comparing the two needs no mask. (Storing a
+//! wider counter and masking only when packing the token made every event
+//! of a slot stale after its 65,536th reuse on 32-bit targets.) Unit tests
+//! build the crate with a 4-bit width, so the wrap is exercised within
+//! sixteen reuses of one slot.
 
 use std::fmt;
 
 /// Bits of a token that hold the slab slot; the rest hold the generation.
 const SLOT_BITS: u32 = usize::BITS / 2;
 const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
+
+/// Bits of a token that hold the generation: the rest of the `usize` (at
+/// most 32, the width of the stored `u32`). Tests shrink it to 4 so that a
+/// slot wraps its generation after 16 reuses (`tests` below and
+/// `generation_wrap_tests`).
+#[cfg(not(test))]
+pub(crate) const GEN_BITS: u32 = if usize::BITS - SLOT_BITS < u32::BITS {
+    usize::BITS - SLOT_BITS
+} else {
+    u32::BITS
+};
+#[cfg(test)]
+pub(crate) const GEN_BITS: u32 = 4;
+const GEN_MASK: u32 = u32::MAX >> (u32::BITS - GEN_BITS);
+
+/// The generation after `gen`, wrapping within [`GEN_BITS`]. The only way a
+/// slot's generation advances (see the module doc).
+pub(crate) fn next_generation(gen: u32) -> u32 {
+    gen.wrapping_add(1) & GEN_MASK
+}
 
 /// Identifies one source registered with a [`Reactor`](crate::Reactor): a
 /// connection, a listener, a UDP socket or a registered file descriptor.
@@ -40,10 +70,14 @@ pub const SIGNALS: Token = Token(usize::MAX - 1);
 pub(crate) const MAX_SLOT: usize = SLOT_MASK - 2;
 
 impl Token {
+    /// `generation` comes from [`next_generation`], so it already fits.
     pub(crate) fn new(slot: usize, generation: u32) -> Token {
         debug_assert!(slot <= MAX_SLOT);
-        let gen = (generation as usize) & (usize::MAX >> SLOT_BITS);
-        Token((gen << SLOT_BITS) | slot)
+        debug_assert!(
+            generation == generation & GEN_MASK,
+            "generation {generation} is wider than GEN_BITS"
+        );
+        Token((((generation & GEN_MASK) as usize) << SLOT_BITS) | slot)
     }
 
     /// The slab slot (private: a slot alone is not an identity).
@@ -52,7 +86,7 @@ impl Token {
     }
 
     pub(crate) fn generation(self) -> u32 {
-        (self.0 >> SLOT_BITS) as u32
+        ((self.0 >> SLOT_BITS) as u32) & GEN_MASK
     }
 
     pub(crate) fn to_mio(self) -> mio::Token {
@@ -99,8 +133,62 @@ mod tests {
     }
 
     #[test]
+    fn generations_wrap_within_gen_bits() {
+        let last = GEN_MASK;
+        assert_eq!(next_generation(last - 1), last);
+        assert_eq!(next_generation(last), 0, "wraps to 0 after {last}");
+        // Whatever the stored generation, the token carries it unchanged.
+        let mut gen = 0;
+        for _ in 0..3 * (GEN_MASK as usize + 1) {
+            gen = next_generation(gen);
+            assert_eq!(Token::new(9, gen).generation(), gen);
+        }
+    }
+
+    #[test]
     fn reserved_tokens_are_outside_the_slab() {
         assert!(WAKER.slot() > MAX_SLOT && SIGNALS.slot() > MAX_SLOT);
         assert_eq!(WAKER.to_string(), "waker");
+    }
+}
+
+/// The wrap over real sockets: with the test width (4 bits), one slot is
+/// reused 40 times, wrapping its generation twice, and every connection in
+/// it still gets its events (its echo comes back).
+#[cfg(test)]
+mod generation_wrap_tests {
+    use crate::{services::Echo, Config, Reactor};
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpStream};
+    use std::time::Duration;
+
+    #[test]
+    fn a_slot_reused_past_the_generation_wrap_still_gets_its_events() {
+        const TIMEOUT: Duration = Duration::from_secs(20);
+        let mut reactor = Reactor::new(Echo, Config::default()).expect("reactor");
+        let tok = reactor
+            .listen("127.0.0.1:0".parse().unwrap())
+            .expect("listen");
+        let addr = reactor.local_addr(tok).expect("addr");
+        let handle = reactor.handle();
+        let server = std::thread::spawn(move || reactor.run().map(|()| reactor.metrics()));
+        let reuses = 40;
+        for i in 0..reuses {
+            let mut c = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+            c.set_read_timeout(Some(TIMEOUT)).unwrap();
+            let msg = format!("hello {i}\n");
+            c.write_all(msg.as_bytes()).unwrap();
+            c.shutdown(Shutdown::Write).unwrap();
+            // Read to the server's FIN: the slot is freed in the same tick
+            // that sent it, so the next connection reuses it.
+            let mut got = Vec::new();
+            c.read_to_end(&mut got)
+                .unwrap_or_else(|e| panic!("connection {i}: {e}"));
+            assert_eq!(got, msg.as_bytes(), "connection {i}");
+        }
+        handle.shutdown();
+        let m = server.join().expect("reactor thread").expect("run");
+        assert_eq!((m.accepted, m.closed), (reuses, reuses), "{m}");
+        assert!(reuses > 2 * (super::GEN_MASK as u64 + 1));
     }
 }

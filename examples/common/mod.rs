@@ -169,6 +169,11 @@ pub fn dial<S: evloop::Service>(service: S, server: SocketAddr) -> S {
         handle_signals: true,
         ..evloop::Config::default()
     };
+    dial_with(service, server, config)
+}
+
+/// [`dial`] with a config of your own (e.g. a `connect_timeout`).
+pub fn dial_with<S: evloop::Service>(service: S, server: SocketAddr, config: evloop::Config) -> S {
     let mut reactor = evloop::Reactor::new(service, config)
         .unwrap_or_else(|e| fail(format!("cannot start: {e}")));
     // Errors found before the handshake starts (no route, bad family) come

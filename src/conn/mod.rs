@@ -26,6 +26,15 @@ use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::time::Instant;
 
+/// What every stream is registered for, besides WRITABLE while output
+/// waits: READABLE and, where epoll reports it, PRIORITY (urgent data; see
+/// `reactor/read.rs` for why the read path must know).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) const READ_INTEREST: Interest = Interest::READABLE.add(Interest::PRIORITY);
+/// What every stream is registered for, besides WRITABLE while output waits.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) const READ_INTEREST: Interest = Interest::READABLE;
+
 /// Why a connection was closed; passed to
 /// [`Service::on_close`](crate::Service::on_close) and logged.
 #[derive(Debug)]
@@ -88,6 +97,9 @@ pub(crate) struct Conn {
     /// Set by [`Ctx::hold_open`](crate::Ctx::hold_open): once drained, a
     /// `Draining` connection waits for the service instead of closing.
     pub(crate) held: bool,
+    /// Refused at `max_conns` and lingering (`reactor/listener.rs`): no
+    /// service state, not counted in `open_conns` or `closed`.
+    pub(crate) rejected: bool,
     pub(crate) last_active: Instant,
     /// When queued output last made progress (or began to wait): the
     /// `send_timeout` clock.
@@ -142,6 +154,7 @@ impl Conn {
             queued_again: false,
             fin_sent: false,
             held: false,
+            rejected: false,
             last_active: now,
             last_progress: now,
             timers: ConnTimers::default(),
@@ -208,9 +221,9 @@ impl Conn {
         if want != self.want_writable {
             self.want_writable = want;
             let interest = if want {
-                Interest::READABLE | Interest::WRITABLE
+                READ_INTEREST | Interest::WRITABLE
             } else {
-                Interest::READABLE
+                READ_INTEREST
             };
             trace!("reregister tok={tok} writable={want}");
             registry.reregister(&mut self.stream, tok.to_mio(), interest)?;

@@ -63,6 +63,8 @@ pub(crate) struct Core {
     pub(crate) phase: Phase,
     /// The idle-timeout close's `info` line, at most one a second.
     pub(crate) idle_log: RateLimitedLog,
+    /// Outbound connects in progress (`dispatch.rs`).
+    pub(crate) connects: super::dispatch::ConnectWaits,
 }
 
 impl Core {
@@ -82,6 +84,7 @@ impl Core {
             now: Instant::now(),
             phase: Phase::Running,
             idle_log: RateLimitedLog::per_second(),
+            connects: Default::default(),
         }
     }
 
@@ -110,7 +113,7 @@ impl Core {
             return None;
         }
         let slot = tok.slot();
-        self.generations[slot] = self.generations[slot].wrapping_add(1);
+        self.generations[slot] = crate::token::next_generation(self.generations[slot]);
         Some(self.sources.remove(slot))
     }
 

@@ -138,7 +138,11 @@ impl Ctx<'_> {
     }
 
     /// Call [`Service::on_conn_timer`](crate::Service::on_conn_timer) for
-    /// `tok` after `after`, unless the connection closes first.
+    /// `tok` after `after`, unless the connection closes first. On an
+    /// outbound connection still connecting, the clock runs from now; if it
+    /// comes due before the connect completes, it fires right after
+    /// `on_open` (there is no per-connection state to hand it before), and
+    /// never if the connect fails (`on_connect_failed` is the last call).
     pub fn conn_timer(&mut self, tok: Token, after: Duration, tag: u64) -> TimerId {
         self.core.add_timer(after, TimerKind::Conn { tok, tag })
     }
@@ -213,7 +217,8 @@ pub(crate) fn connect(core: &mut Core, addr: SocketAddr) -> io::Result<Token> {
             // handshake; the connect phase sets it again.
             let _ = stream.set_nodelay(true);
         }
-        let interest = Interest::READABLE | Interest::WRITABLE;
+        super::listener::oob_inline(&stream)?;
+        let interest = crate::conn::READ_INTEREST | Interest::WRITABLE;
         registry.register(&mut stream, tok.to_mio(), interest)?;
         Ok(Source::Conn(Conn::new(
             stream,
@@ -224,5 +229,6 @@ pub(crate) fn connect(core: &mut Core, addr: SocketAddr) -> io::Result<Token> {
     })?;
     log::trace!("connect tok={tok} addr={addr} EINPROGRESS");
     core.metrics.open_conns += 1;
+    super::dispatch::connect_started(core, tok);
     Ok(tok)
 }

@@ -1,16 +1,18 @@
 //! Phase 2, dispatch: route each event to its slab entry.
 //!
 //! Owns: event routing, the stale-token check, resuming parked sources, and
-//! the outbound-connect handshake. Does not own: the TCP read path (`read`),
-//! accepting (`listener`), UDP (`udp`), or writing (the flush phase in
-//! `phases`).
+//! the outbound-connect handshake with its deadline (`Config::connect_timeout`)
+//! and the connection timers that come due before it completes. Does not
+//! own: the TCP read path (`read`), accepting (`listener`), UDP (`udp`), or
+//! writing (the flush phase in `phases`).
 //!
 //! All of it follows [the drain rule](super#readiness-is-a-hint-drain-until-wouldblock).
 
-use super::{Ctx, Reactor, Source};
+use super::{Core, Ctx, Reactor, Source};
 use crate::conn::{CloseReason, ConnState};
+use crate::timer::TimerKind;
 use crate::token::{SIGNALS, WAKER};
-use crate::{Service, Token};
+use crate::{Service, TimerId, Token};
 use log::trace;
 use mio::event::Event;
 use mio::Events;
@@ -24,7 +26,13 @@ struct Ready {
     writable: bool,
     read_closed: bool,
     error: bool,
+    /// EPOLLPRI: urgent data is queued (see `read.rs`).
+    priority: bool,
 }
+
+/// Does this platform's poller report urgent data (EPOLLPRI)? Where it does
+/// not, every event reads until `WouldBlock` (see `read.rs`).
+const URGENT_EVENTS: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 impl Ready {
     fn of(ev: &Event) -> Ready {
@@ -33,6 +41,75 @@ impl Ready {
             writable: ev.is_writable() || ev.is_write_closed(),
             read_closed: ev.is_read_closed(),
             error: ev.is_error(),
+            priority: ev.is_priority(),
+        }
+    }
+}
+
+/// One outbound connect in progress: its deadline timer, and the tags of
+/// `Ctx::conn_timer`s that came due before it completed.
+struct ConnectWait {
+    tok: Token,
+    timer: Option<TimerId>,
+    due: Vec<u64>,
+}
+
+/// The outbound connects in progress. Few at a time, so a vector; entries of
+/// connections closed while connecting are pruned when the next starts.
+#[derive(Default)]
+pub(crate) struct ConnectWaits(Vec<ConnectWait>);
+
+impl ConnectWaits {
+    /// Take `tok`'s entry out.
+    fn take(&mut self, tok: Token) -> Option<ConnectWait> {
+        let i = self.0.iter().position(|w| w.tok == tok)?;
+        Some(self.0.swap_remove(i))
+    }
+
+    /// `tok` is being reaped: forget it and cancel its connect deadline (a
+    /// connection aborted while connecting must not leave a timer behind).
+    pub(crate) fn forget(&mut self, tok: Token, timers: &mut crate::timer::Timers) {
+        if let Some(id) = self.take(tok).and_then(|w| w.timer) {
+            timers.cancel(id);
+        }
+    }
+}
+
+/// A connect was started (`ctx::connect`): arm its deadline.
+pub(crate) fn connect_started(core: &mut Core, tok: Token) {
+    let mut waits = std::mem::take(&mut core.connects);
+    waits.0.retain(|w| {
+        core.conn(w.tok)
+            .is_some_and(|c| c.state == ConnState::Connecting)
+    });
+    let timer = core
+        .config
+        .connect_timeout
+        .map(|after| core.add_timer(after, TimerKind::ConnectTimeout { tok }));
+    waits.0.push(ConnectWait {
+        tok,
+        timer,
+        due: Vec::new(),
+    });
+    core.connects = waits;
+}
+
+impl Core {
+    /// A `Ctx::conn_timer` came due: if `tok` is still connecting, keep the
+    /// tag for right after `on_open` and return true.
+    pub(crate) fn hold_while_connecting(&mut self, tok: Token, tag: u64) -> bool {
+        if !self
+            .conn(tok)
+            .is_some_and(|c| c.state == ConnState::Connecting)
+        {
+            return false;
+        }
+        match self.connects.0.iter_mut().find(|w| w.tok == tok) {
+            Some(w) => {
+                w.due.push(tag);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -55,11 +132,12 @@ impl<S: Service> Reactor<S> {
             let tok = Token::from_mio(ev.token());
             let r = Ready::of(ev);
             trace!(
-                "event tok={tok} readable={} writable={} read_closed={} error={}",
+                "event tok={tok} readable={} writable={} read_closed={} error={}{}",
                 r.readable,
                 r.writable,
                 r.read_closed,
-                r.error
+                r.error,
+                if r.priority { " urgent=true" } else { "" }
             );
             self.on_event(tok, r);
         }
@@ -154,8 +232,11 @@ impl<S: Service> Reactor<S> {
                 }
             }
         }
-        if r.readable || r.read_closed || r.error {
-            self.read_conn(tok, r.read_closed);
+        if r.readable || r.read_closed || r.error || r.priority {
+            // A read stops at an urgent mark (see `read.rs`), so with urgent
+            // data queued a short read proves nothing: read to WouldBlock.
+            let urgent = r.priority || !URGENT_EVENTS;
+            self.read_conn(tok, r.read_closed || urgent);
         }
     }
 
@@ -183,7 +264,14 @@ impl<S: Service> Reactor<S> {
                 // Writes queued while connecting go out in this tick's flush,
                 // which also drops WRITABLE interest if nothing is pending.
                 self.core.schedule_flush(tok);
+                let wait = self.core.connects.take(tok);
+                if let Some(id) = wait.as_ref().and_then(|w| w.timer) {
+                    self.core.timers.cancel(id);
+                }
                 self.open_service(tok, peer);
+                for tag in wait.map(|w| w.due).unwrap_or_default() {
+                    self.conn_timer_held(tok, tag);
+                }
                 true
             }
             Err(e) if e.kind() == io::ErrorKind::NotConnected => {
@@ -191,18 +279,60 @@ impl<S: Service> Reactor<S> {
                 false
             }
             Err(e) => {
-                trace!("connect tok={tok} failed err={e}");
-                let copy = io::Error::new(e.kind(), e.to_string());
-                self.core.close_now(tok, CloseReason::Error(copy));
-                self.service.on_connect_failed(
-                    &mut Ctx {
-                        core: &mut self.core,
-                    },
-                    tok,
-                    e,
-                );
+                self.connect_failed(tok, e);
                 false
             }
+        }
+    }
+
+    /// `Config::connect_timeout` ran out (the timer phase).
+    pub(crate) fn connect_timed_out(&mut self, tok: Token) {
+        if !self
+            .core
+            .conn(tok)
+            .is_some_and(|c| c.state == ConnState::Connecting)
+        {
+            return;
+        }
+        let after = self.core.config.connect_timeout.unwrap_or_default();
+        self.core.metrics.connect_timeouts += 1;
+        let e = io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("timed out after {after:?}"),
+        );
+        self.connect_failed(tok, e);
+    }
+
+    /// Close a connection that never opened and tell the service; conn
+    /// timers held for it are dropped (it never had `on_open`).
+    fn connect_failed(&mut self, tok: Token, e: io::Error) {
+        trace!("connect tok={tok} failed err={e}");
+        if let Some(id) = self.core.connects.take(tok).and_then(|w| w.timer) {
+            self.core.timers.cancel(id);
+        }
+        let copy = io::Error::new(e.kind(), e.to_string());
+        self.core.close_now(tok, CloseReason::Error(copy));
+        self.service.on_connect_failed(
+            &mut Ctx {
+                core: &mut self.core,
+            },
+            tok,
+            e,
+        );
+    }
+
+    /// A conn timer that came due while `tok` was connecting, now that it is open.
+    fn conn_timer_held(&mut self, tok: Token, tag: u64) {
+        let live = self
+            .core
+            .conn(tok)
+            .is_some_and(|c| c.state != ConnState::Closed);
+        let state = self.states.get_mut(tok.slot()).and_then(Option::as_mut);
+        if let (true, Some(state)) = (live, state) {
+            let ctx = &mut Ctx {
+                core: &mut self.core,
+            };
+            self.service.on_conn_timer(ctx, tok, state, tag);
         }
     }
 

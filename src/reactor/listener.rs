@@ -1,8 +1,10 @@
 //! Accepting TCP connections.
 //!
-//! Owns: the accept loop, `TCP_NODELAY`, the `max_conns` cap, and the
-//! EMFILE/ENFILE pause. Does not own: what a connection does once open (the
-//! service, via `Reactor::open_service`).
+//! Owns: the accept loop, the socket options every stream gets
+//! (`TCP_NODELAY`, `SO_OOBINLINE`), the `max_conns` cap with its lingering
+//! rejection and its rate-limited log line, and what each accept error
+//! means (skip one connection, or pause the listener). Does not own: what a
+//! connection does once open (the service, via `Reactor::open_service`).
 //!
 //! The loop follows [the drain rule](crate::reactor#readiness-is-a-hint-drain-until-wouldblock),
 //! capped at `Config::accepts_per_tick` so a connect storm cannot starve
@@ -14,17 +16,35 @@
 //! readable, and a loop that retries at once spins at 100% CPU (Node and
 //! libuv both had this bug). We pause the listener and retry from a timer;
 //! edge-triggered mio will not re-notify the backlog, so the timer, not an
-//! event, is what resumes accepting.
+//! event, is what resumes accepting. The opposite mistake is pausing for an
+//! error that concerns one connection only: `accept(2)` says that on Linux
+//! the network errors of the new connection (ECONNABORTED, EPROTO, ENETDOWN,
+//! EHOSTUNREACH, …, and EPERM from a firewall rule) are reported by accept
+//! itself and must be treated like EAGAIN, i.e. retried at once. Those skip
+//! that connection and the loop goes on ([`classify_accept_error`]).
+//!
+//! Refusing a connection over `max_conns` is a close with the request
+//! unread, which the kernel turns into a RST, and a RST can destroy the
+//! refusal message (an HTTP 503) before the client reads it. So a refused
+//! connection gets the message, our FIN, and a short lingering close, like
+//! any local close (`Config::linger`): its bytes are read and discarded until
+//! the client closes. At most [`MAX_LINGERING_REJECTS`] refused connections
+//! per listener linger at once, so a flood costs a bounded number of fds;
+//! beyond that the refusal is a plain close again.
 
+use super::ratelog::RateLimitedLog;
 use super::{Phase, Reactor, Source};
-use crate::conn::{Conn, ConnState};
+use crate::conn::{Conn, ConnState, READ_INTEREST};
 use crate::timer::TimerKind;
 use crate::{Service, Token};
 use log::{debug, trace, warn};
 use mio::net::{TcpListener, TcpStream};
-use mio::Interest;
 use std::io::{self, Write};
 use std::net::SocketAddr;
+
+/// Refused connections (over `max_conns`) that may linger at once, per
+/// listener; more are closed at once.
+pub(crate) const MAX_LINGERING_REJECTS: usize = 64;
 
 /// The slab's record for a listening socket.
 pub(crate) struct Listener {
@@ -32,6 +52,10 @@ pub(crate) struct Listener {
     pub(crate) local: SocketAddr,
     /// Accepting paused after EMFILE/ENFILE until the retry timer fires.
     pub(crate) paused: bool,
+    /// Refused connections lingering now (pruned when the next is refused).
+    lingering: Vec<Token>,
+    /// One log line per second for refusals, however many there are.
+    reject_log: RateLimitedLog,
 }
 
 impl Listener {
@@ -40,16 +64,57 @@ impl Listener {
             socket,
             local,
             paused: false,
+            lingering: Vec::new(),
+            reject_log: RateLimitedLog::per_second(),
         }
     }
 }
 
-/// Out of descriptors or memory: waiting helps, retrying at once does not.
-fn is_resource_exhaustion(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-    )
+/// Keep urgent (out-of-band) bytes in the stream: without this the kernel
+/// takes the urgent byte out of the byte stream (see `read.rs` for the rest
+/// of the story). Set on every accepted and connected stream.
+pub(crate) fn oob_inline(stream: &TcpStream) -> io::Result<()> {
+    socket2::SockRef::from(stream).set_out_of_band_inline(true)
+}
+
+/// What a failed `accept` means for the listener.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AcceptError {
+    /// That one connection failed (or the call was interrupted): go on
+    /// accepting at once.
+    Skip,
+    /// Out of descriptors or memory: waiting helps, retrying at once spins.
+    Exhausted,
+    /// Anything else: unexpected, so pause as for exhaustion rather than
+    /// risk a busy loop.
+    Unexpected,
+}
+
+/// Sort an `accept` error (other than `WouldBlock`). The skip list is the
+/// one `accept(2)` gives for Linux ("treat them like EAGAIN by retrying"),
+/// plus ECONNRESET (the peer reset before we got to it) and EINTR.
+pub(crate) fn classify_accept_error(e: &io::Error) -> AcceptError {
+    if e.kind() == io::ErrorKind::Interrupted {
+        return AcceptError::Skip;
+    }
+    match e.raw_os_error() {
+        Some(
+            libc::ECONNABORTED
+            | libc::ECONNRESET
+            | libc::EPROTO
+            | libc::ENETDOWN
+            | libc::ENOPROTOOPT
+            | libc::EHOSTDOWN
+            | libc::EHOSTUNREACH
+            | libc::EOPNOTSUPP
+            | libc::ENETUNREACH
+            | libc::EPERM,
+        ) => AcceptError::Skip,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Some(libc::ENONET) => AcceptError::Skip,
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => AcceptError::Exhausted,
+        _ => AcceptError::Unexpected,
+    }
 }
 
 impl<S: Service> Reactor<S> {
@@ -70,7 +135,7 @@ impl<S: Service> Reactor<S> {
                 Ok((stream, peer)) => {
                     trace!("accept tok={tok} peer={peer}");
                     if self.core.metrics.open_conns as usize >= self.core.config.max_conns {
-                        self.reject(stream, peer);
+                        self.reject(tok, stream, peer);
                     } else if let Err(e) = self.open_accepted(stream, peer) {
                         warn!("accept tok={tok}: registering {peer} failed: {e}");
                     }
@@ -79,15 +144,13 @@ impl<S: Service> Reactor<S> {
                     trace!("accept tok={tok} WouldBlock");
                     return;
                 }
-                // The peer gave up before we got to it: next.
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::Interrupted
-                            | io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::ConnectionReset
-                    ) => {}
-                Err(e) => return self.accept_failed(tok, e),
+                Err(e) => match classify_accept_error(&e) {
+                    // That connection failed before we got to it: next.
+                    AcceptError::Skip => debug!("accept tok={tok}: {e}; skipped"),
+                    AcceptError::Exhausted | AcceptError::Unexpected => {
+                        return self.accept_failed(tok, e)
+                    }
+                },
             }
         }
         // Cap reached: more may be waiting, and no new edge will say so.
@@ -101,7 +164,7 @@ impl<S: Service> Reactor<S> {
             return self.core.again(tok);
         }
         let retry = self.core.config.accept_retry;
-        if is_resource_exhaustion(&e) {
+        if classify_accept_error(&e) == AcceptError::Exhausted {
             warn!("accept tok={tok}: {e}; pausing accepts for {retry:?}");
         } else {
             warn!("accept tok={tok}: unexpected error {e}; pausing accepts for {retry:?}");
@@ -113,28 +176,66 @@ impl<S: Service> Reactor<S> {
         self.core.add_timer(retry, TimerKind::AcceptRetry { tok });
     }
 
-    /// Over `max_conns`: say why if the protocol has a way, then close.
-    fn reject(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+    /// Over `max_conns`: say why if the protocol has a way, send FIN, and
+    /// linger (bounded in time and in number, see the module doc).
+    fn reject(&mut self, listener: Token, mut stream: TcpStream, peer: SocketAddr) {
         self.core.metrics.rejected += 1;
+        let (max_conns, now) = (self.core.config.max_conns, self.core.now);
+        let Some(Source::Listener(l)) = self.core.source_mut(listener) else {
+            return;
+        };
+        if let Some(held_back) = l.reject_log.admit(now) {
+            let more = RateLimitedLog::suffix(held_back);
+            warn!("refused {peer}: max_conns {max_conns} reached{more}");
+        }
+        let mut lingering = std::mem::take(&mut l.lingering);
+        let core = &self.core;
+        lingering.retain(|&t| core.conn(t).is_some_and(|c| c.rejected));
         let msg = self.service.reject_message();
         if !msg.is_empty() {
             // Best effort and non-blocking: a fresh socket's send buffer
             // takes a short message whole.
             let _ = stream.write(msg);
         }
-        debug!(
-            "rejected {peer}: max_conns {} reached",
-            self.core.config.max_conns
-        );
+        if lingering.len() < MAX_LINGERING_REJECTS {
+            match self.linger_rejected(stream, peer) {
+                Ok(tok) => lingering.push(tok),
+                Err(e) => debug!("refused {peer}: cannot linger: {e}"),
+            }
+        } else {
+            trace!("refused {peer}: {MAX_LINGERING_REJECTS} refusals lingering, closing at once");
+        }
+        if let Some(Source::Listener(l)) = self.core.source_mut(listener) {
+            l.lingering = lingering;
+        }
+    }
+
+    /// A refused connection joins the slab as `Lingering`: FIN sent, read
+    /// and discard until EOF or `Config::linger`. It has no service state
+    /// and does not count in `open_conns` (`Conn::rejected`).
+    fn linger_rejected(&mut self, mut stream: TcpStream, peer: SocketAddr) -> io::Result<Token> {
+        let now = self.core.now;
+        let tok = self.core.insert(|tok, registry| {
+            registry.register(&mut stream, tok.to_mio(), READ_INTEREST)?;
+            let mut c = Conn::new(stream, peer, ConnState::Lingering, now);
+            c.rejected = true;
+            c.send_fin(tok);
+            Ok(Source::Conn(c))
+        })?;
+        trace!("refused tok={tok} peer={peer}: lingering");
+        let linger = self.core.config.linger;
+        self.core.add_timer(linger, TimerKind::Linger { tok });
+        Ok(tok)
     }
 
     fn open_accepted(&mut self, mut stream: TcpStream, peer: SocketAddr) -> io::Result<Token> {
         if self.core.config.nodelay {
             stream.set_nodelay(true)?;
         }
+        oob_inline(&stream)?;
         let now = self.core.now;
         let tok = self.core.insert(|tok, registry| {
-            registry.register(&mut stream, tok.to_mio(), Interest::READABLE)?;
+            registry.register(&mut stream, tok.to_mio(), READ_INTEREST)?;
             Ok(Source::Conn(Conn::new(stream, peer, ConnState::Open, now)))
         })?;
         self.core.metrics.accepted += 1;
@@ -142,5 +243,62 @@ impl<S: Service> Reactor<S> {
         self.core.arm_idle_timer(tok);
         self.open_service(tok, peer);
         Ok(tok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(code: i32) -> io::Error {
+        io::Error::from_raw_os_error(code)
+    }
+
+    #[test]
+    fn errors_of_one_connection_skip_it() {
+        let mut skip = vec![
+            libc::ECONNABORTED,
+            libc::ECONNRESET,
+            libc::EPROTO,
+            libc::ENETDOWN,
+            libc::ENOPROTOOPT,
+            libc::EHOSTDOWN,
+            libc::EHOSTUNREACH,
+            libc::EOPNOTSUPP,
+            libc::ENETUNREACH,
+            libc::EPERM,
+            libc::EINTR,
+        ];
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        skip.push(libc::ENONET);
+        for code in skip {
+            assert_eq!(
+                classify_accept_error(&os(code)),
+                AcceptError::Skip,
+                "{}",
+                os(code)
+            );
+        }
+        let interrupted = io::Error::from(io::ErrorKind::Interrupted);
+        assert_eq!(classify_accept_error(&interrupted), AcceptError::Skip);
+    }
+
+    #[test]
+    fn running_out_of_descriptors_or_memory_pauses() {
+        for code in [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM] {
+            assert_eq!(
+                classify_accept_error(&os(code)),
+                AcceptError::Exhausted,
+                "{}",
+                os(code)
+            );
+        }
+    }
+
+    #[test]
+    fn anything_else_pauses_too() {
+        for e in [os(libc::EBADF), os(libc::EINVAL), io::Error::other("odd")] {
+            assert_eq!(classify_accept_error(&e), AcceptError::Unexpected, "{e}");
+        }
     }
 }

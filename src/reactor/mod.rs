@@ -87,7 +87,7 @@ pub struct Reactor<S: Service> {
     pub(crate) read_buf: Vec<u8>,
     /// Swapped with `core.again` each tick (no allocation per tick).
     pub(crate) again_spare: Vec<Token>,
-    pub(crate) signals: Option<signal_hook_mio::v1_0::Signals>,
+    pub(crate) signals: Option<shutdown::SignalSource>,
 }
 
 impl<S: Service> Reactor<S> {
@@ -210,6 +210,7 @@ impl<S: Service> Reactor<S> {
             self.reap();
             self.housekeep();
         }
+        self.stop_signals();
         log::info!("evloop stopped: {}", self.core.metrics);
         Ok(())
     }

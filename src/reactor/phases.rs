@@ -39,6 +39,7 @@ impl<S: Service> Reactor<S> {
                 },
                 tag,
             ),
+            TimerKind::Conn { tok, tag } if self.core.hold_while_connecting(tok, tag) => {}
             TimerKind::Conn { tok, tag } => {
                 let live = self
                     .core
@@ -73,6 +74,7 @@ impl<S: Service> Reactor<S> {
                 }
             }
             TimerKind::ShutdownDeadline => self.abort_all("shutdown grace period over"),
+            TimerKind::ConnectTimeout { tok } => self.connect_timed_out(tok),
         }
     }
 
@@ -192,8 +194,11 @@ impl<S: Service> Reactor<S> {
                     }
                     c.release(&mut self.core.pool);
                     c.timers.cancel_all(&mut self.core.timers);
-                    self.core.metrics.closed += 1;
-                    self.core.metrics.open_conns -= 1;
+                    self.core.connects.forget(tok, &mut self.core.timers);
+                    if !c.rejected {
+                        self.core.metrics.closed += 1;
+                        self.core.metrics.open_conns -= 1;
+                    }
                     let reason = c.reason.take().unwrap_or(CloseReason::Local);
                     debug!("closed tok={tok} peer={} reason={reason}", c.peer);
                     drop(c); // closes the fd

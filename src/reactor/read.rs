@@ -59,6 +59,16 @@ impl<S: Service> Reactor<S> {
                     // that came with the data raises no new event, so if the
                     // peer has closed, or we resume without an event, read on
                     // to see EOF.
+                    // The other trap is urgent (TCP out-of-band) data: Linux
+                    // ends a read at the urgent mark, SO_OOBINLINE or not,
+                    // so a read there is short with normal data still
+                    // queued. SO_OOBINLINE (set on every stream, `listener`)
+                    // keeps the urgent byte in the stream instead of
+                    // dropping it; the short read is caught by asking epoll
+                    // for EPOLLPRI, which is set while urgent data is
+                    // queued: `dispatch` then reads to WouldBlock. (The
+                    // alternative, SIOCATMARK after every short read, costs
+                    // the syscall this shortcut saves.)
                     // Pitfall `no-budget` is the textbook loop instead: only
                     // WouldBlock stops it, so a fast writer keeps it going.
                     if n < self.read_buf.len() && !to_wouldblock && !pitfalls.no_budget {
