@@ -16,6 +16,9 @@
 //! message framing is a potential request-smuggling gap.
 
 mod body;
+mod checks;
+mod date;
+mod exchange;
 mod head;
 mod reply;
 mod request;
@@ -27,7 +30,8 @@ use std::fmt;
 pub use body::{BodyDecoder, BodyKind, BodyProgress, ChunkedDecoder, MAX_CHUNK_LINE, MAX_TRAILERS};
 pub use httparse::Header;
 pub use reply::{Handler, Response, REJECT_503};
-pub use request::{parse_request, parse_request_head, Request, RequestHead};
+pub use head::HeadScan;
+pub use request::{parse_request, parse_request_head, parse_request_resume, Request, RequestHead};
 pub use response::{parse_response_head, reason_phrase, write_response, ResponseHead};
 pub use server::{HttpConn, Server, ServerConfig};
 

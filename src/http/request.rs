@@ -1,12 +1,13 @@
 //! Request head parsing: turns the bytes a server connection has received so
 //! far into a [`RequestHead`], "need more bytes", or an error status.
 //!
-//! This file does NOT read the body (see `body.rs`), validate the request
-//! target or Host header beyond syntax, or route anything; those belong to
-//! the server service.
+//! This file does NOT read the body (see `body.rs`), validate the Host
+//! header or the method (`checks.rs`, for the server service), or route
+//! anything. It does reduce an absolute-form target to its path.
 
+use super::checks::origin_form;
 use super::head::{
-    body_framing, find_header, keep_alive, map_httparse_error, owned_headers, scan_head,
+    body_framing, find_header, keep_alive, map_httparse_error, owned_headers, scan_head, HeadScan,
     StartLineRules,
 };
 use super::{BodyKind, HttpError, Limits, Parsed};
@@ -16,7 +17,8 @@ use super::{BodyKind, HttpError, Limits, Parsed};
 pub struct RequestHead {
     /// The method, e.g. `GET`, exactly as sent (methods are case-sensitive).
     pub method: String,
-    /// The request target as sent, e.g. `/index.html?q=1`.
+    /// The request target's path and query, e.g. `/index.html?q=1` (for
+    /// an absolute-form target, `http://host/index.html?q=1`, the same).
     pub path: String,
     /// The HTTP minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub minor_version: u8,
@@ -42,7 +44,8 @@ impl RequestHead {
 pub struct Request<'a> {
     /// The method, e.g. `GET`, exactly as sent (methods are case-sensitive).
     pub method: &'a str,
-    /// The request target as sent, e.g. `/index.html?q=1`.
+    /// The request target's path and query, e.g. `/index.html?q=1` (for
+    /// an absolute-form target, `http://host/index.html?q=1`, the same).
     pub path: &'a str,
     /// The HTTP minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub minor_version: u8,
@@ -78,11 +81,25 @@ impl<'a> Request<'a> {
 /// `slots` is caller-provided room for the header fields (the server reuses
 /// one vector across requests); at most `min(slots.len(), max_headers)`
 /// fields are accepted, more is 431. Otherwise exactly like
-/// [`parse_request_head`], which is this function plus a copy.
+/// [`parse_request_head`], which is this function plus a copy. Use
+/// [`parse_request_resume`] when the head may arrive over many reads.
 pub fn parse_request<'b, 'h>(
     buf: &'b [u8],
     limits: &Limits,
     slots: &'h mut [httparse::Header<'b>],
+) -> Result<Parsed<Request<'h>>, HttpError> {
+    parse_request_resume(buf, limits, slots, &mut HeadScan::new())
+}
+
+/// [`parse_request`] that goes on where the last call for the same head
+/// stopped (kept in `scan`), so a head trickled in small reads is examined
+/// once in total, not once per read. `buf` must start at the same head
+/// each time, with more bytes appended.
+pub fn parse_request_resume<'b, 'h>(
+    buf: &'b [u8],
+    limits: &Limits,
+    slots: &'h mut [httparse::Header<'b>],
+    scan: &mut HeadScan,
 ) -> Result<Parsed<Request<'h>>, HttpError> {
     let rules = StartLineRules {
         too_long_status: 414,
@@ -91,7 +108,7 @@ pub fn parse_request<'b, 'h>(
     // Our own scan enforces the limits and the byte rules that httparse is
     // more lenient about (bare LF, obs-text in the target), and tells us
     // whether the head is complete before httparse ever sees it.
-    let Some(end) = scan_head(buf, limits, &rules)? else {
+    let Some(end) = scan_head(buf, limits, &rules, scan)? else {
         return Ok(Parsed::Incomplete);
     };
     let head = buf.get(..end).unwrap_or(buf);
@@ -107,6 +124,8 @@ pub fn parse_request<'b, 'h>(
     else {
         return Err(HttpError::bad_request("malformed request line"));
     };
+    // The handler gets the path: absolute-form loses scheme and authority.
+    let path = origin_form(path)?;
     let headers: &'h [httparse::Header<'b>] = req.headers;
     let body = body_framing(headers, minor_version, limits.max_body)?;
     let keep_alive = keep_alive(headers, minor_version);

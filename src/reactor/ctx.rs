@@ -102,6 +102,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// Call [`Service::on_data`](crate::Service::on_data) for `tok` again
+    /// on the next tick with its kept (unconsumed) input, even if no new
+    /// bytes arrive. For a service that left input unconsumed on purpose
+    /// (its output was high, or it waits for a worker job) and can now go
+    /// on: call it from `on_drained` or `on_wake`. A no-op if nothing is
+    /// kept or the connection no longer reads; a connection paused by
+    /// backpressure gets its kept input re-delivered anyway when it resumes.
+    pub fn resume_input(&mut self, tok: Token) {
+        let kept = self.core.conn(tok).is_some_and(|c| !c.input.is_empty());
+        if kept {
+            self.core.again(tok);
+        }
+    }
+
+    /// The reactor's configuration (e.g. `high_water`, the pending output
+    /// at which reading pauses).
+    pub fn config(&self) -> &crate::Config {
+        &self.core.config
+    }
+
     /// Bytes queued for `tok` and not yet accepted by the socket.
     pub fn pending_output(&self, tok: Token) -> usize {
         self.core.conn(tok).map_or(0, |c| c.out.pending())
