@@ -38,9 +38,24 @@ impl http::Handler for Recorder {
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .body(b"HelloWorld"),
             "/echo" => resp.body(body),
-            _ => resp.status(404).body(b"404 page not found\n"),
+            p => match p.strip_prefix("/bytes/").and_then(|n| n.parse().ok()) {
+                Some(n) => resp.body(&bytes_body(n)),
+                None => resp.status(404).body(b"404 page not found\n"),
+            },
         };
     }
+
+    /// GET, HEAD and POST (the default), plus DELETE and CONNECT, so that
+    /// tests can see both an opted-in method and refused ones (PUT, …).
+    fn allows(&self, method: &str) -> bool {
+        matches!(method, "GET" | "HEAD" | "POST" | "DELETE" | "CONNECT")
+    }
+}
+
+/// The body of `/bytes/N`: N bytes of a fixed pattern, as `http_server`
+/// sends them.
+pub fn bytes_body(n: usize) -> Vec<u8> {
+    (0..n).map(|i| b'a' + (i % 26) as u8).collect()
 }
 
 /// A running HTTP server and what its handler saw.
