@@ -35,6 +35,27 @@ fn eighty_pipelined_64k_responses_all_arrive_in_order() {
     assert_eq!(c.response(false).body, b"HelloWorld");
 }
 
+#[test]
+fn held_back_requests_are_answered_after_the_client_half_closes() {
+    // The FIN is queued behind requests the server holds back: every one is
+    // answered before the close, and the half-close is not a 400.
+    let srv = start(ServerConfig::default());
+    let mut c = Client::connect(srv.addr());
+    let mut batch = Vec::new();
+    for i in 0..40 {
+        batch.extend_from_slice(&get(&format!("/bytes/{}", 65_536 + i)));
+    }
+    util::send_and_shutdown(&mut c.stream, &batch);
+    // Let the server read all it will before we read anything.
+    util::wait_for_reads_to_stop(&srv.server.handle, std::time::Duration::from_millis(300));
+    for i in 0..40 {
+        let r = c.response(false);
+        assert_eq!(r.body.len(), 65_536 + i, "response {i}");
+    }
+    c.expect_closed();
+    assert_eq!(srv.seen().len(), 40);
+}
+
 /// Not a regression of the old code (whose per-read batches of small
 /// responses stayed under `max_output`), but the many-small-requests case of
 /// the new bound: requests split across reads, held back and resumed, none
