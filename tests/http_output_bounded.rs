@@ -8,6 +8,7 @@ mod http_util;
 mod util;
 
 use evloop::http::ServerConfig;
+use evloop::Config;
 use http_util::*;
 use std::io::Write;
 use std::thread;
@@ -33,6 +34,37 @@ fn eighty_pipelined_64k_responses_all_arrive_in_order() {
     // Still serving on the same connection.
     c.send(&get("/go"));
     assert_eq!(c.response(false).body, b"HelloWorld");
+}
+
+#[test]
+fn held_back_requests_are_answered_before_more_input_is_read() {
+    // 2,000 requests (78 KB, more than max_input) for 8 KiB bodies, with a
+    // small high-water mark: the server holds most requests back many
+    // times. Each time reading resumes, the reactor must hand the held
+    // requests back before it reads more, or the kept input passes
+    // max_input and the connection is dropped as an input overflow.
+    const N: usize = 2_000;
+    let reactor = Config {
+        high_water: 64 * 1024,
+        low_water: 16 * 1024,
+        ..Config::default()
+    };
+    let srv = start_with(ServerConfig::default(), reactor);
+    let mut c = Client::connect(srv.addr());
+    let mut writer = c.stream.try_clone().expect("clone");
+    let sender = thread::spawn(move || {
+        let one = get("/bytes/8192");
+        let batch: Vec<u8> = one.iter().copied().cycle().take(one.len() * N).collect();
+        writer.write_all(&batch).expect("write requests");
+    });
+    for i in 0..N {
+        let r = c.response(false);
+        assert_eq!(r.body.len(), 8192, "response {i}");
+    }
+    sender.join().expect("sender");
+    let m = srv.server.handle.metrics();
+    assert_eq!(m.input_overflows, 0, "{m}");
+    assert!(m.backpressure_pauses > 0, "never held back: {m}");
 }
 
 #[test]

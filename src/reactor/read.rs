@@ -27,6 +27,11 @@ impl<S: Service> Reactor<S> {
             self.core.config.read_budget
         };
         let mut used = 0;
+        // An event can come before the resume it was parked for: the kept
+        // input it owes the service still goes first (see `redeliver`).
+        if self.core.conn(tok).is_some_and(|c| c.queued_again) {
+            self.redeliver(tok);
+        }
         loop {
             let Some(c) = self.core.conn_mut(tok) else {
                 return;
