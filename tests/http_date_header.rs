@@ -22,9 +22,18 @@ fn assert_imf_fixdate(date: &str) {
     assert_eq!(&date[3..5], ", ", "{date:?}");
     assert!(digits(5..7) && digits(12..16), "{date:?}");
     assert!(months.contains(&&date[8..11]), "{date:?}");
-    assert!(digits(17..19) && digits(20..22) && digits(23..25), "{date:?}");
+    assert!(
+        digits(17..19) && digits(20..22) && digits(23..25),
+        "{date:?}"
+    );
     assert_eq!(
-        (&date[7..8], &date[11..12], &date[16..17], &date[19..20], &date[22..23]),
+        (
+            &date[7..8],
+            &date[11..12],
+            &date[16..17],
+            &date[19..20],
+            &date[22..23]
+        ),
         (" ", " ", " ", ":", ":"),
         "{date:?}"
     );

@@ -17,7 +17,10 @@ fn half_close_after(request: &[u8]) -> Resp {
     c.stream.shutdown(Shutdown::Write).expect("half-close");
     let r = c.response(false);
     c.expect_closed();
-    assert!(srv.seen().is_empty(), "the partial request reached the handler");
+    assert!(
+        srv.seen().is_empty(),
+        "the partial request reached the handler"
+    );
     r
 }
 

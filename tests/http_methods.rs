@@ -21,14 +21,24 @@ fn path_only(_: &Request<'_>, _: &[u8], _: SocketAddr, resp: &mut Response) {
 fn default_handler_refuses_connect_put_and_unknown_methods() {
     let srv = util::serve(http::Server::new(path_only), Config::default());
     for (req, status) in [
-        (&b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"[..], 405),
-        (b"PUT /go HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi", 405),
+        (
+            &b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"[..],
+            405,
+        ),
+        (
+            b"PUT /go HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
+            405,
+        ),
         (b"DELETE /go HTTP/1.1\r\nHost: x\r\n\r\n", 405),
         (b"BREW /go HTTP/1.1\r\nHost: x\r\n\r\n", 501),
     ] {
         let r = expect_status_then_close(srv.addr, req, status);
         if status == 405 {
-            assert_eq!(r.header("allow").as_deref(), Some("GET, HEAD, POST"), "{r:?}");
+            assert_eq!(
+                r.header("allow").as_deref(),
+                Some("GET, HEAD, POST"),
+                "{r:?}"
+            );
         }
     }
     // The default methods are still served.

@@ -23,8 +23,11 @@ fn first_bare_line_break(buf: &[u8]) -> Option<usize> {
 /// `head` written out again, in the tightest form (`name:value`), so it is
 /// never longer than the bytes it was parsed from.
 fn reserialise(head: &RequestHead) -> Vec<u8> {
-    let mut out = format!("{} {} HTTP/1.{}\r\n", head.method, head.path, head.minor_version)
-        .into_bytes();
+    let mut out = format!(
+        "{} {} HTTP/1.{}\r\n",
+        head.method, head.path, head.minor_version
+    )
+    .into_bytes();
     for (name, value) in &head.headers {
         out.extend_from_slice(name.as_bytes());
         out.push(b':');
@@ -48,13 +51,21 @@ fn check_request_outcome(
             prop_assert!(len <= buf.len() && len <= limits.max_head, "len {}", len);
             prop_assert!(buf[..len].ends_with(b"\r\n\r\n"));
             prop_assert!(!buf[..len].contains(&0), "NUL inside a complete head");
-            prop_assert!(bare.is_none_or(|i| i >= len), "bare CR/LF at {:?} inside the head", bare);
+            prop_assert!(
+                bare.is_none_or(|i| i >= len),
+                "bare CR/LF at {:?} inside the head",
+                bare
+            );
             let again = reserialise(value);
             let parsed = parse_request_head(&again, limits);
             prop_assert_eq!(
                 parsed,
-                Ok(Parsed::Complete { value: value.clone(), len: again.len() }),
-                "re-serialised {:?}", String::from_utf8_lossy(&again)
+                Ok(Parsed::Complete {
+                    value: value.clone(),
+                    len: again.len()
+                }),
+                "re-serialised {:?}",
+                String::from_utf8_lossy(&again)
             );
         }
         Ok(Parsed::Incomplete) => {

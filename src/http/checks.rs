@@ -27,12 +27,16 @@ pub(crate) fn origin_form(target: &str) -> Result<&str, HttpError> {
         return Ok(target); // authority-form: only CONNECT may use it
     };
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return Err(HttpError::bad_request("unsupported scheme in request target"));
+        return Err(HttpError::bad_request(
+            "unsupported scheme in request target",
+        ));
     }
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(end);
     if !valid_host(authority.as_bytes()) || authority.is_empty() {
-        return Err(HttpError::bad_request("invalid authority in request target"));
+        return Err(HttpError::bad_request(
+            "invalid authority in request target",
+        ));
     }
     Ok(match path {
         "" => "/",
@@ -91,8 +95,7 @@ pub(crate) fn valid_host(value: &[u8]) -> bool {
 /// (RFC 9110 section 10.1.1).
 pub(crate) fn check_expect(req: &Request<'_>) -> Result<(), HttpError> {
     for h in req.headers {
-        if h.name.eq_ignore_ascii_case("expect") && !h.value.eq_ignore_ascii_case(b"100-continue")
-        {
+        if h.name.eq_ignore_ascii_case("expect") && !h.value.eq_ignore_ascii_case(b"100-continue") {
             return Err(HttpError::new(417, "unsupported expectation"));
         }
     }

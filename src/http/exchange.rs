@@ -176,7 +176,8 @@ impl<H: Handler> Server<H> {
             (true, _) => None,
         };
         let date = self.date.get(SystemTime::now());
-        self.resp.write_head(&mut self.out, connection, date, !tunnel);
+        self.resp
+            .write_head(&mut self.out, connection, date, !tunnel);
         let body = self.resp.body_to_send(req.method == "HEAD" || tunnel);
         if body.len() > RETAINED {
             // Straight to the connection: no second copy in the scratch.
