@@ -126,7 +126,11 @@ impl Client {
     /// Reads one response (Content-Length framed, as our server writes).
     #[track_caller]
     pub fn response(&mut self, to_head: bool) -> Resp {
-        let limits = http::Limits::default();
+        // Responses up to http_server's largest /bytes/N (16 MiB).
+        let limits = http::Limits {
+            max_body: 64 << 20,
+            ..http::Limits::default()
+        };
         let deadline = std::time::Instant::now() + TIMEOUT;
         loop {
             assert!(std::time::Instant::now() < deadline, "no response in time");
