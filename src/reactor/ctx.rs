@@ -106,14 +106,15 @@ impl Ctx<'_> {
     /// on the next tick with its kept (unconsumed) input, even if no new
     /// bytes arrive. For a service that left input unconsumed on purpose
     /// (its output was high, or it waits for a worker job) and can now go
-    /// on: call it from `on_drained` or `on_wake`. A no-op if nothing is
-    /// kept or the connection no longer reads; a connection paused by
-    /// backpressure gets its kept input re-delivered anyway when it resumes.
+    /// on: call it from `on_drained` or `on_wake` (or from `on_data`, for
+    /// what that call leaves). Nothing happens if by then nothing is kept or
+    /// the connection no longer reads, except one read attempt; a connection
+    /// paused by backpressure gets its kept input re-delivered anyway when
+    /// it resumes.
     pub fn resume_input(&mut self, tok: Token) {
-        let kept = self.core.conn(tok).is_some_and(|c| !c.input.is_empty());
-        if kept {
-            self.core.again(tok);
-        }
+        // Unconditional: during `on_data` the kept input is out of the
+        // connection record, so "is anything kept?" cannot be asked here.
+        self.core.again(tok);
     }
 
     /// The reactor's configuration (e.g. `high_water`, the pending output
