@@ -1,10 +1,12 @@
 //! HTTP server: `GET /go` answers `HelloWorld` (the tutorial's web server),
-//! every other path is a 404. Each request is logged with the remote
-//! address, method, path, headers and body.
+//! `GET /bytes/N` answers N bytes of `abc…z` repeated (N up to 16 MiB, for
+//! trying large responses), every other path is a 404. Each request is
+//! logged with the remote address, method, path, headers and body.
 //!
 //! Run:  cargo run --release --example http_server
 //! Try:  curl -v http://127.0.0.1:9000/go
 //!       curl -v -d 'hello' http://127.0.0.1:9000/go   (the body is logged)
+//!       curl -s http://127.0.0.1:9000/bytes/1048576 | wc -c
 //!
 //! Options:
 //!   --addr HOST:PORT             where to listen (default 127.0.0.1:9000)
@@ -12,7 +14,9 @@
 //!   --keepalive-timeout SECS     idle keep-alive connections close after this (default 60)
 //!   --max-body BYTES             larger request bodies get 413 (default 1048576)
 //!   --max-conns N                refuse connections beyond N with a 503 (default 10000)
-//!   --idle-timeout SECS, --max-output BYTES, --pitfall NAME: as for tcp_echo_server
+//!   --max-output BYTES           pending output cap (default 17 MiB + 64 KiB: one
+//!                                16 MiB body on top of the 1 MiB at which answering pauses)
+//!   --idle-timeout SECS, --pitfall NAME: as for tcp_echo_server
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.
@@ -26,15 +30,37 @@ use std::time::Duration;
 
 const USAGE: &str = "usage: http_server [--addr HOST:PORT] [--head-timeout SECS] \
 [--keepalive-timeout SECS] [--max-body BYTES] [--max-conns N] [--idle-timeout SECS] \
-[--max-output BYTES] [--pitfall NAME]...";
+[--max-output BYTES] [--pitfall NAME]...\n\
+GET /go, GET /bytes/N (N <= 16777216)";
+
+/// The largest `/bytes/N`.
+const MAX_BYTES: usize = 16 << 20;
 
 /// The tutorial's handler: it looks at the path only, so `POST /go` is
 /// answered like `GET /go` (and HEAD gets the headers without the body).
+/// Other methods get 405 from the server (a closure serves GET, HEAD, POST).
 fn handle(req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response) {
     log_request(req, body, peer);
     if req.path == "/go" {
         resp.header("Content-Type", "text/plain; charset=utf-8")
             .body(b"HelloWorld");
+    } else if let Some(n) = req.path.strip_prefix("/bytes/") {
+        match n.parse::<usize>() {
+            Ok(n) if n <= MAX_BYTES => {
+                let out = resp
+                    .header("Content-Type", "application/octet-stream")
+                    .body_mut();
+                while out.len() < n {
+                    out.extend_from_slice(b"abcdefghijklmnopqrstuvwxyz");
+                }
+                out.truncate(n);
+            }
+            _ => {
+                resp.status(400)
+                    .header("Content-Type", "text/plain; charset=utf-8")
+                    .body(b"want /bytes/N with N at most 16777216\n");
+            }
+        }
     } else {
         resp.status(404)
             .header("Content-Type", "text/plain; charset=utf-8")
@@ -75,7 +101,13 @@ fn main() {
     common::init_logging();
     let mut args = common::Args::parse(USAGE);
     let addr = args.addr("127.0.0.1:9000");
-    let config = args.config();
+    let own_max_output = args.get("max-output").is_none();
+    let mut config = args.config();
+    if own_max_output {
+        // The server answers while pending output is at most high_water, so
+        // one more whole response must fit on top of it.
+        config.max_output = config.high_water + MAX_BYTES + 64 * 1024;
+    }
     let mut http = ServerConfig::default();
     http.head_timeout = seconds(&mut args, "head-timeout", http.head_timeout);
     http.keepalive_timeout = seconds(&mut args, "keepalive-timeout", http.keepalive_timeout);

@@ -45,7 +45,7 @@
 //! | framed services, sticky packets | `src/services/framed.rs` |
 //! | line and length-prefix framing | `src/codec/` |
 //! | HTTP/1.1 parsing | `src/http/request.rs`, `src/http/body.rs`, `src/http/response.rs` |
-//! | HTTP/1.1 server service | `src/http/server.rs`, `src/http/reply.rs` |
+//! | HTTP/1.1 server service | `src/http/server.rs`, `src/http/exchange.rs`, `src/http/checks.rs`, `src/http/reply.rs` |
 //!
 //! ## Example
 //! ```no_run

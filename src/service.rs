@@ -33,6 +33,16 @@ pub trait Service {
     /// first; consume as many whole messages as you can and return how many
     /// bytes you used. The rest is kept and handed back, with new bytes
     /// appended, on the next call (up to `Config::max_input`).
+    ///
+    /// It may also come back with no new bytes: after
+    /// [`Ctx::resume_input`], and when the connection resumes reading after
+    /// a backpressure pause. So a service may stop consuming on purpose (its
+    /// output is high, or it waits for a worker) and go on later. Kept input
+    /// counts against `max_input`, and the reactor keeps reading unless the
+    /// connection is paused: a service that stops because output is high
+    /// should stop only once `Ctx::pending_output` is over
+    /// `Ctx::config().high_water`, so reading pauses in the same tick and its
+    /// kept input cannot grow (the HTTP server does this).
     fn on_data(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -49,6 +59,8 @@ pub trait Service {
     }
 
     /// All queued output reached the socket (the "writable" callback).
+    /// A service that left input unconsumed while its output was high can
+    /// call [`Ctx::resume_input`] here to have it handed back.
     fn on_drained(&mut self, ctx: &mut Ctx<'_>, tok: Token, conn: &mut Self::Conn) {
         let _ = (ctx, tok, conn);
     }

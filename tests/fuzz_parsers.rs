@@ -7,7 +7,8 @@
 
 use evloop::codec::{decode_all, Codec, LengthCodec, LineCodec};
 use evloop::http::{
-    parse_request_head, parse_response_head, BodyProgress, ChunkedDecoder, Limits, Parsed,
+    parse_request_head, parse_request_resume, parse_response_head, BodyProgress, ChunkedDecoder,
+    HeadScan, Limits, Parsed,
 };
 use proptest::prelude::*;
 
@@ -96,13 +97,26 @@ proptest! {
     #[test]
     fn http_head_parsers_never_panic(data in wire_bytes(300), sizes in reads()) {
         for limits in [Limits::default(), small_limits()] {
-            // Every prefix the reactor could see, as reads arrive.
+            // Every prefix the reactor could see, as reads arrive; the
+            // server's resumed scan must agree with a fresh parse of each.
             let mut seen = 0;
+            let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
+            let mut scan = HeadScan::new();
+            let mut resumed_done = false;
             for chunk in cut(&data, &sizes) {
                 seen += chunk.len();
                 let buf = &data[..seen];
-                if let Ok(Parsed::Complete { len, .. }) = parse_request_head(buf, &limits) {
+                let fresh = parse_request_head(buf, &limits);
+                if let Ok(Parsed::Complete { len, .. }) = fresh {
                     prop_assert!(len <= buf.len());
+                    prop_assert!(buf[..len].ends_with(b"\r\n\r\n"));
+                }
+                if !resumed_done {
+                    let resumed = parse_request_resume(buf, &limits, &mut slots, &mut scan)
+                        .map(|p| matches!(p, Parsed::Complete { .. }));
+                    let fresh = fresh.map(|p| matches!(p, Parsed::Complete { .. }));
+                    prop_assert_eq!(&resumed, &fresh, "after {} bytes", seen);
+                    resumed_done = !matches!(resumed, Ok(false));
                 }
                 for was_head in [false, true] {
                     if let Ok(Parsed::Complete { len, .. }) = parse_response_head(buf, was_head, &limits) {

@@ -1,5 +1,6 @@
 //! Hostile input: every malformed or oversized request gets its status and
-//! then the connection is closed; the server never panics and keeps serving
+//! then the connection is closed (the Host, Expect and trailer cases are
+//! issue 12 item 12's regressions: they used to be answered 200); the server never panics and keeps serving
 //! well-behaved clients in between.
 
 mod http_util;
@@ -63,6 +64,21 @@ fn cases() -> Vec<(&'static str, Vec<u8>, u16)> {
         (
             "two Host headers",
             b"GET /go HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n".to_vec(),
+            400,
+        ),
+        ("Host with a space", b"GET /go HTTP/1.1\r\nHost: a b\r\n\r\n".to_vec(), 400),
+        ("Host with a slash", b"GET /go HTTP/1.1\r\nHost: a/b\r\n\r\n".to_vec(), 400),
+        ("Host with userinfo", b"GET /go HTTP/1.1\r\nHost: u@a\r\n\r\n".to_vec(), 400),
+        ("Host with a bad port", b"GET /go HTTP/1.1\r\nHost: a:8o\r\n\r\n".to_vec(), 400),
+        (
+            "Expect other than 100-continue",
+            b"GET /go HTTP/1.1\r\nHost: x\r\nExpect: fly\r\n\r\n".to_vec(),
+            417,
+        ),
+        (
+            "trailer line without a colon",
+            b"POST /go HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nNoColon\r\n\r\n"
+                .to_vec(),
             400,
         ),
         (

@@ -1,10 +1,98 @@
-//! Property tests for the HTTP parsers: arbitrary input never panics, and
+//! Property tests for the HTTP parsers: on arbitrary input they never
+//! panic and every answer is one the input justifies (a complete head ends
+//! in CRLFCRLF inside the input and the limits, re-serialises to a head that
+//! parses the same; a bare LF or CR before the end is always an error), and
 //! valid messages parse the same however they are split.
 
 use evloop::http::{
-    parse_request_head, parse_response_head, BodyKind, BodyProgress, ChunkedDecoder, Limits, Parsed,
+    parse_request_head, parse_request_resume, parse_response_head, BodyKind, BodyProgress,
+    ChunkedDecoder, HeadScan, HttpError, Limits, Parsed, RequestHead,
 };
 use proptest::prelude::*;
+
+/// The index of the first LF without a CR before it, or CR without an LF
+/// after it (within `buf`): a byte no valid head may contain before its end.
+fn first_bare_line_break(buf: &[u8]) -> Option<usize> {
+    (0..buf.len()).find(|&i| match buf[i] {
+        b'\n' => i == 0 || buf[i - 1] != b'\r',
+        b'\r' => i + 1 < buf.len() && buf[i + 1] != b'\n',
+        _ => false,
+    })
+}
+
+/// `head` written out again, in the tightest form (`name:value`), so it is
+/// never longer than the bytes it was parsed from.
+fn reserialise(head: &RequestHead) -> Vec<u8> {
+    let mut out = format!(
+        "{} {} HTTP/1.{}\r\n",
+        head.method, head.path, head.minor_version
+    )
+    .into_bytes();
+    for (name, value) in &head.headers {
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Everything a request parse may say about `buf`, checked against `buf`.
+fn check_request_outcome(
+    buf: &[u8],
+    limits: &Limits,
+    got: &Result<Parsed<RequestHead>, HttpError>,
+) -> Result<(), TestCaseError> {
+    let bare = first_bare_line_break(buf).filter(|&i| i < limits.max_head);
+    match got {
+        Ok(Parsed::Complete { value, len }) => {
+            let len = *len;
+            prop_assert!(len <= buf.len() && len <= limits.max_head, "len {}", len);
+            prop_assert!(buf[..len].ends_with(b"\r\n\r\n"));
+            prop_assert!(!buf[..len].contains(&0), "NUL inside a complete head");
+            prop_assert!(
+                bare.is_none_or(|i| i >= len),
+                "bare CR/LF at {:?} inside the head",
+                bare
+            );
+            let again = reserialise(value);
+            let parsed = parse_request_head(&again, limits);
+            prop_assert_eq!(
+                parsed,
+                Ok(Parsed::Complete {
+                    value: value.clone(),
+                    len: again.len()
+                }),
+                "re-serialised {:?}",
+                String::from_utf8_lossy(&again)
+            );
+        }
+        Ok(Parsed::Incomplete) => {
+            prop_assert!(buf.len() < limits.max_head, "incomplete past max_head");
+            prop_assert!(bare.is_none(), "bare CR/LF at {:?} not refused", bare);
+            prop_assert!(!buf.contains(&0), "NUL not refused");
+        }
+        Err(e) => prop_assert!([400, 413, 414, 431, 501].contains(&e.status), "{}", e),
+    }
+    Ok(())
+}
+
+/// The same head fed one byte at a time through one `HeadScan`, as the
+/// server does with a trickled head: the first answer that is not
+/// "incomplete", or the last one.
+fn parse_byte_by_byte(buf: &[u8], limits: &Limits) -> Result<Parsed<usize>, u16> {
+    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
+    let mut scan = HeadScan::new();
+    for end in 1..=buf.len() {
+        match parse_request_resume(&buf[..end], limits, &mut slots, &mut scan) {
+            Ok(Parsed::Incomplete) => {}
+            Ok(Parsed::Complete { len, .. }) => return Ok(Parsed::Complete { value: end, len }),
+            Err(e) => return Err(e.status),
+        }
+    }
+    Ok(Parsed::Incomplete)
+}
 
 fn small_limits() -> Limits {
     Limits {
@@ -82,16 +170,14 @@ fn chunked(data: &[u8], sizes: &[usize], trailer: bool) -> Vec<u8> {
 
 proptest! {
     #[test]
-    fn request_parser_never_panics(buf in prop::collection::vec(any::<u8>(), 0..600)) {
+    fn request_parser_answers_only_what_any_input_justifies(buf in prop::collection::vec(any::<u8>(), 0..600)) {
         for limits in [Limits::default(), small_limits()] {
-            if let Ok(Parsed::Complete { len, .. }) = parse_request_head(&buf, &limits) {
-                prop_assert!(len <= buf.len());
-            }
+            check_request_outcome(&buf, &limits, &parse_request_head(&buf, &limits))?;
         }
     }
 
     #[test]
-    fn request_parser_never_panics_on_near_valid_input(
+    fn request_parser_answers_only_what_near_valid_input_justifies(
         req in request(),
         pos in any::<prop::sample::Index>(),
         byte in any::<u8>(),
@@ -100,14 +186,51 @@ proptest! {
         let i = pos.index(buf.len());
         buf[i] = byte;
         for limits in [Limits::default(), small_limits()] {
-            let _ = parse_request_head(&buf, &limits);
+            let whole = parse_request_head(&buf, &limits);
+            check_request_outcome(&buf, &limits, &whole)?;
+            // Resuming the scan read by read reaches the same verdict.
+            let expected = match &whole {
+                Ok(Parsed::Complete { len, .. }) => Ok(Parsed::Complete { value: *len, len: *len }),
+                Ok(Parsed::Incomplete) => Ok(Parsed::Incomplete),
+                Err(e) => Err(e.status),
+            };
+            prop_assert_eq!(parse_byte_by_byte(&buf, &limits), expected);
         }
     }
 
     #[test]
-    fn response_parser_never_panics(buf in prop::collection::vec(any::<u8>(), 0..600), head in any::<bool>()) {
+    fn request_with_a_bare_lf_in_its_head_is_refused(
+        req in request(),
+        pos in any::<prop::sample::Index>(),
+    ) {
+        // Drop the CR of one line break of the head: always an error.
+        let buf = req.bytes();
+        let crs: Vec<usize> = (0..buf.len()).filter(|&i| buf[i] == b'\r').collect();
+        let mut broken = buf.clone();
+        broken.remove(crs[pos.index(crs.len())]);
+        let got = parse_request_head(&broken, &Limits::default());
+        prop_assert!(matches!(&got, Err(e) if e.status == 400), "{:?}", got);
+    }
+
+    #[test]
+    fn response_parser_answers_only_what_any_input_justifies(buf in prop::collection::vec(any::<u8>(), 0..600), head in any::<bool>()) {
         for limits in [Limits::default(), small_limits()] {
-            let _ = parse_response_head(&buf, head, &limits);
+            let bare = first_bare_line_break(&buf).filter(|&i| i < limits.max_head);
+            match parse_response_head(&buf, head, &limits) {
+                Ok(Parsed::Complete { value, len }) => {
+                    prop_assert!(len <= buf.len() && len <= limits.max_head);
+                    prop_assert!(buf[..len].ends_with(b"\r\n\r\n"));
+                    prop_assert!(bare.is_none_or(|i| i >= len));
+                    prop_assert!((100..=999).contains(&value.status));
+                    if head {
+                        prop_assert_eq!(value.body, BodyKind::None);
+                    }
+                }
+                Ok(Parsed::Incomplete) => {
+                    prop_assert!(buf.len() < limits.max_head && bare.is_none());
+                }
+                Err(_) => {}
+            }
         }
     }
 

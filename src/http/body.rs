@@ -56,8 +56,10 @@ enum State {
     DataLf,
     /// At the start of a trailer line or of the final blank line.
     TrailerStart,
-    /// Inside a trailer field line.
-    TrailerLine,
+    /// Inside a trailer field's name (a token, up to its colon).
+    TrailerName,
+    /// Inside a trailer field's value, after the colon.
+    TrailerValue,
     /// Saw CR in the trailer section; LF must follow. `true` if the line
     /// was blank, which ends the body.
     TrailerLf(bool),
@@ -173,7 +175,7 @@ impl ChunkedDecoder {
         }
         if matches!(
             self.state,
-            State::TrailerStart | State::TrailerLine | State::TrailerLf(_)
+            State::TrailerStart | State::TrailerName | State::TrailerValue | State::TrailerLf(_)
         ) {
             self.trailer_len += 1;
             if self.trailer_len > MAX_TRAILERS {
@@ -205,10 +207,15 @@ impl ChunkedDecoder {
                 State::SizeDigits
             }
             (State::TrailerStart, b'\r') => State::TrailerLf(true),
-            (State::TrailerLine, b'\r') => State::TrailerLf(false),
-            (State::TrailerStart | State::TrailerLine, b'\t' | b' '..=0x7e | 0x80..=0xff) => {
-                State::TrailerLine
-            }
+            // A trailer line is a field, `name: value` (RFC 9112 section
+            // 7.1.2): no colon, an empty name or a folded line is an error,
+            // as it would be in a head.
+            (State::TrailerStart | State::TrailerName, _) if is_tchar(b) => State::TrailerName,
+            (State::TrailerName, b':') => State::TrailerValue,
+            (State::TrailerName, b'\r') => return bad("trailer line without a colon"),
+            (State::TrailerValue, b'\r') => State::TrailerLf(false),
+            (State::TrailerValue, b'\t' | b' '..=0x7e | 0x80..=0xff) => State::TrailerValue,
+            (State::TrailerStart | State::TrailerName, _) => return bad("malformed trailer line"),
             (State::TrailerLf(true), b'\n') => State::Done,
             (State::TrailerLf(false), b'\n') => State::TrailerStart,
             (State::DataCr | State::DataLf, _) => return bad("missing CRLF after chunk data"),
@@ -233,6 +240,11 @@ impl ChunkedDecoder {
             _ => Err(HttpError::new(413, "chunked body larger than the limit")),
         }
     }
+}
+
+/// A token character (RFC 9110 section 5.6.2), as in a field name.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[derive(Debug, Clone)]

@@ -172,6 +172,24 @@ fn huge_trailers_are_431() {
 }
 
 #[test]
+fn trailer_lines_must_be_fields() {
+    for bad in [
+        &b"0\r\nNoColonHere\r\n\r\n"[..],
+        b"0\r\n: empty name\r\n\r\n",
+        b"0\r\nX-A: 1\r\n folded\r\n\r\n",
+        b"0\r\nBad Name: 1\r\n\r\n",
+    ] {
+        assert_eq!(
+            decode_all(bad).unwrap_err().status,
+            400,
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    assert!(decode_all(b"0\r\nX-A: 1\r\nX-B:\r\n\r\n").is_ok());
+}
+
+#[test]
 fn length_decoder() {
     let mut dec = BodyDecoder::new(BodyKind::Length(5), 100);
     let mut out = Vec::new();

@@ -4,9 +4,12 @@
 //! connection has received so far hold a complete request or response head,
 //! how the body that follows is framed, de-chunking bodies incrementally, and
 //! serialising a response into a buffer, all without I/O. The one exception
-//! is [`Server`] (`server.rs`), the HTTP/1.1 server [`Service`](crate::Service)
-//! that keeps per-connection state and applies the timeouts on top of those
-//! pieces. Routing is the [`Handler`]'s job; TLS and HTTP/2 are out of scope.
+//! is [`Server`] (`server.rs`, serving each exchange in `exchange.rs`), the
+//! HTTP/1.1 server [`Service`](crate::Service) that keeps per-connection
+//! state, applies the origin-server rules of `checks.rs` (Host, methods,
+//! Expect), bounds its output and applies the timeouts on top of those
+//! pieces; `date.rs` formats its `Date` header. Routing is the [`Handler`]'s
+//! job; TLS and HTTP/2 are out of scope.
 //!
 //! Every function takes the bytes received so far and answers with one of
 //! three outcomes: a complete value (and how many bytes it used), "need more
@@ -16,6 +19,9 @@
 //! message framing is a potential request-smuggling gap.
 
 mod body;
+mod checks;
+mod date;
+mod exchange;
 mod head;
 mod reply;
 mod request;
@@ -25,9 +31,10 @@ mod server;
 use std::fmt;
 
 pub use body::{BodyDecoder, BodyKind, BodyProgress, ChunkedDecoder, MAX_CHUNK_LINE, MAX_TRAILERS};
+pub use head::HeadScan;
 pub use httparse::Header;
 pub use reply::{Handler, Response, REJECT_503};
-pub use request::{parse_request, parse_request_head, Request, RequestHead};
+pub use request::{parse_request, parse_request_head, parse_request_resume, Request, RequestHead};
 pub use response::{parse_response_head, reason_phrase, write_response, ResponseHead};
 pub use server::{HttpConn, Server, ServerConfig};
 

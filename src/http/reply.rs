@@ -18,9 +18,22 @@ use std::net::SocketAddr;
 /// not block.
 pub trait Handler {
     /// Fill in `resp` for `req`, whose decoded body is `body`. The server
-    /// adds the framing (Content-Length, Connection) and drops the body of
-    /// a response to HEAD.
+    /// adds the framing (Content-Length, Connection, Date) and drops the
+    /// body of a response to HEAD.
     fn handle(&mut self, req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response);
+
+    /// Whether this handler serves `method` (case-sensitive, as sent).
+    /// Requests with any other method never reach [`handle`](Self::handle):
+    /// the server answers `405 Method Not Allowed` with an `Allow` header
+    /// listing the standard methods this returns `true` for, or `501 Not
+    /// Implemented` for a method it does not know, then closes. The default
+    /// serves `GET`, `HEAD` and `POST`, so a handler that only looks at the
+    /// path never answers `PUT`, `DELETE` or `CONNECT` with a 2xx by
+    /// accident. A handler that opts in to `CONNECT` gets its 2xx sent
+    /// without a body, and the connection closed (no tunnels here).
+    fn allows(&self, method: &str) -> bool {
+        matches!(method, "GET" | "HEAD" | "POST")
+    }
 }
 
 impl<F> Handler for F
@@ -53,12 +66,18 @@ impl Response {
         }
     }
 
-    /// Back to an empty `200 OK`, keeping the buffers' capacity.
+    /// Back to an empty `200 OK`, keeping the buffers' capacity up to
+    /// [`RETAINED`]: one large response must not pin its memory forever.
     pub(crate) fn reset(&mut self) {
         self.status = 200;
         self.headers.clear();
         self.body.clear();
         self.close = false;
+        for buf in [&mut self.headers, &mut self.body] {
+            if buf.capacity() > RETAINED {
+                *buf = Vec::new();
+            }
+        }
     }
 
     /// Sets the status code (default 200).
@@ -67,13 +86,14 @@ impl Response {
         self
     }
 
-    /// Adds a header field. The server writes the framing itself, so
-    /// `Content-Length`, `Transfer-Encoding` and `Connection` are ignored
-    /// (use [`Response::close`] to end the connection); a name that is not a
+    /// Adds a header field. The server writes the framing and the date
+    /// itself, so `Content-Length`, `Transfer-Encoding`, `Connection` and
+    /// `Date` are ignored (use [`Response::close`] to end the connection);
+    /// a name that is not a
     /// token or a value with CR, LF or other control bytes is dropped and
     /// logged, as it could forge extra header lines (response splitting).
     pub fn header(&mut self, name: &str, value: &str) -> &mut Self {
-        let framing = ["content-length", "transfer-encoding", "connection"]
+        let framing = ["content-length", "transfer-encoding", "connection", "date"]
             .iter()
             .any(|f| name.eq_ignore_ascii_case(f));
         if framing {
@@ -112,15 +132,40 @@ impl Response {
         self.close
     }
 
-    /// Appends the serialised response to `out`. `head_only` (a HEAD
-    /// request) keeps the Content-Length a GET would get but sends no body;
-    /// `connection` is the value of a Connection header to add, if any.
-    pub(crate) fn write_to(&self, out: &mut Vec<u8>, head_only: bool, connection: Option<&str>) {
+    /// The status code set so far.
+    pub(crate) fn status_code(&self) -> u16 {
+        self.status
+    }
+
+    /// The body to send after [`write_head`](Self::write_head), if any:
+    /// none for HEAD (`head_only`) and for 1xx, 204 and 304 (RFC 9110).
+    pub(crate) fn body_to_send(&self, head_only: bool) -> &[u8] {
+        if head_only || self.has_no_content() {
+            &[]
+        } else {
+            &self.body
+        }
+    }
+
+    fn has_no_content(&self) -> bool {
+        (100..200).contains(&self.status) || self.status == 204 || self.status == 304
+    }
+
+    /// Appends the serialised head to `out`: status line, the handler's
+    /// headers, `date`, Content-Length (the length a GET would get, also for
+    /// HEAD), and a Connection header if `connection` is set.
+    /// `length: false` leaves Content-Length out (a 2xx to CONNECT).
+    pub(crate) fn write_head(
+        &self,
+        out: &mut Vec<u8>,
+        connection: Option<&str>,
+        date: &[u8],
+        length: bool,
+    ) {
         write_status_line(out, self.status);
         out.extend_from_slice(&self.headers);
-        // 1xx, 204 and 304 never carry content (RFC 9110).
-        let no_body = (100..200).contains(&self.status) || self.status == 204 || self.status == 304;
-        if !no_body {
+        write_date(out, date);
+        if length && !self.has_no_content() {
             // Writing into a Vec cannot fail; formatting needs no allocation.
             let _ = write!(out, "Content-Length: {}\r\n", self.body.len());
         }
@@ -130,9 +175,25 @@ impl Response {
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        if !head_only && !no_body {
-            out.extend_from_slice(&self.body);
-        }
+    }
+
+    /// The whole response (head and body) appended to `out`.
+    #[cfg(test)]
+    fn write_to(&self, out: &mut Vec<u8>, head_only: bool, connection: Option<&str>) {
+        self.write_head(out, connection, b"", true);
+        out.extend_from_slice(self.body_to_send(head_only));
+    }
+}
+
+/// Capacity a reused buffer may keep between requests (64 KiB).
+pub(crate) const RETAINED: usize = 64 * 1024;
+
+/// `Date: …\r\n`, unless `date` is empty (tests).
+fn write_date(out: &mut Vec<u8>, date: &[u8]) {
+    if !date.is_empty() {
+        out.extend_from_slice(b"Date: ");
+        out.extend_from_slice(date);
+        out.extend_from_slice(b"\r\n");
     }
 }
 
@@ -146,9 +207,11 @@ fn write_status_line(out: &mut Vec<u8>, status: u16) {
 }
 
 /// Appends an error response (`status`, plain-text `detail`) that closes
-/// the connection.
-pub(crate) fn write_error(out: &mut Vec<u8>, status: u16, detail: &str) {
+/// the connection; `extra` is more header lines (`Allow: …\r\n` for 405).
+pub(crate) fn write_error(out: &mut Vec<u8>, status: u16, detail: &str, extra: &str, date: &[u8]) {
     write_status_line(out, status);
+    out.extend_from_slice(extra.as_bytes());
+    write_date(out, date);
     let _ = write!(
         out,
         "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{detail}\n",
@@ -206,7 +269,7 @@ mod tests {
         };
         split(REJECT_503);
         let mut out = Vec::new();
-        write_error(&mut out, 431, "too many header fields");
+        write_error(&mut out, 431, "too many header fields", "", b"");
         split(&out);
         assert!(out.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"));
     }

@@ -6,7 +6,7 @@
 //! HTTP/1.1 with Content-Length framing; it never chunks.
 
 use super::head::{
-    body_framing, find_header, keep_alive, map_httparse_error, owned_headers, scan_head,
+    body_framing, find_header, keep_alive, map_httparse_error, owned_headers, scan_head, HeadScan,
     StartLineRules,
 };
 use super::{BodyKind, HttpError, Limits, Parsed};
@@ -181,7 +181,7 @@ pub fn parse_response_head(
         too_long_status: 400,
         ascii_only: false,
     };
-    let Some(end) = scan_head(buf, limits, &rules)? else {
+    let Some(end) = scan_head(buf, limits, &rules, &mut HeadScan::new())? else {
         return Ok(Parsed::Incomplete);
     };
     let head = buf.get(..end).unwrap_or(buf);

@@ -102,6 +102,27 @@ impl Ctx<'_> {
         }
     }
 
+    /// Call [`Service::on_data`](crate::Service::on_data) for `tok` again
+    /// on the next tick with its kept (unconsumed) input, even if no new
+    /// bytes arrive. For a service that left input unconsumed on purpose
+    /// (its output was high, or it waits for a worker job) and can now go
+    /// on: call it from `on_drained` or `on_wake` (or from `on_data`, for
+    /// what that call leaves). Nothing happens if by then nothing is kept or
+    /// the connection no longer reads, except one read attempt; a connection
+    /// paused by backpressure gets its kept input re-delivered anyway when
+    /// it resumes.
+    pub fn resume_input(&mut self, tok: Token) {
+        // Unconditional: during `on_data` the kept input is out of the
+        // connection record, so "is anything kept?" cannot be asked here.
+        self.core.again(tok);
+    }
+
+    /// The reactor's configuration (e.g. `high_water`, the pending output
+    /// at which reading pauses).
+    pub fn config(&self) -> &crate::Config {
+        &self.core.config
+    }
+
     /// Bytes queued for `tok` and not yet accepted by the socket.
     pub fn pending_output(&self, tok: Token) -> usize {
         self.core.conn(tok).map_or(0, |c| c.out.pending())

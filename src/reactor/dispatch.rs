@@ -205,6 +205,9 @@ impl<S: Service> Reactor<S> {
                 if let Some(c) = self.core.conn_mut(tok) {
                     c.queued_again = false;
                 }
+                // Kept input first (see `redeliver`); a service that stops
+                // consuming again re-pauses the connection before the read.
+                self.redeliver(tok);
                 // Read until WouldBlock, not just to the first short read:
                 // the edge that announced a FIN may have been spent while we
                 // yielded (budget) or paused (backpressure), and no new event

@@ -27,6 +27,11 @@ impl<S: Service> Reactor<S> {
             self.core.config.read_budget
         };
         let mut used = 0;
+        // An event can come before the resume it was parked for: the kept
+        // input it owes the service still goes first (see `redeliver`).
+        if self.core.conn(tok).is_some_and(|c| c.queued_again) {
+            self.redeliver(tok);
+        }
         loop {
             let Some(c) = self.core.conn_mut(tok) else {
                 return;
@@ -89,12 +94,15 @@ impl<S: Service> Reactor<S> {
     }
 
     /// Hand `read_buf[..n]` (after any kept partial input) to the service.
+    /// With `n == 0` only the kept input is handed back (see `redeliver`).
     fn deliver(&mut self, tok: Token, n: usize) {
         let now = self.core.now;
         let Some(c) = self.core.conn_mut(tok) else {
             return;
         };
-        c.last_active = now;
+        if n > 0 {
+            c.last_active = now;
+        }
         let lingering = c.state == ConnState::Lingering;
         let mut input = std::mem::take(&mut c.input);
         self.core.metrics.bytes_in += n as u64;
@@ -129,6 +137,23 @@ impl<S: Service> Reactor<S> {
             input
         };
         self.after_data(tok, kept);
+    }
+
+    /// Hand the kept input back to the service without new bytes, before a
+    /// resumed connection reads again: after [`Ctx::resume_input`], or when
+    /// reading resumes after a backpressure pause. Delivering first matters:
+    /// a service that stopped consuming because its output was high gets
+    /// to consume what it kept before a read appends more, so its kept input
+    /// does not grow towards `max_input` while it waits for the peer to read.
+    pub(super) fn redeliver(&mut self, tok: Token) {
+        let Some(c) = self.core.conn_mut(tok) else {
+            return;
+        };
+        let open = matches!(c.state, ConnState::Open | ConnState::WriteShut);
+        if open && !c.input.is_empty() {
+            trace!("redeliver tok={tok} kept={}", c.input.len());
+            self.deliver(tok, 0);
+        }
     }
 
     /// Keep unconsumed input (within `max_input`) and apply backpressure.

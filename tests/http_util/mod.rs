@@ -38,9 +38,24 @@ impl http::Handler for Recorder {
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .body(b"HelloWorld"),
             "/echo" => resp.body(body),
-            _ => resp.status(404).body(b"404 page not found\n"),
+            p => match p.strip_prefix("/bytes/").and_then(|n| n.parse().ok()) {
+                Some(n) => resp.body(&bytes_body(n)),
+                None => resp.status(404).body(b"404 page not found\n"),
+            },
         };
     }
+
+    /// GET, HEAD and POST (the default), plus DELETE and CONNECT, so that
+    /// tests can see both an opted-in method and refused ones (PUT, …).
+    fn allows(&self, method: &str) -> bool {
+        matches!(method, "GET" | "HEAD" | "POST" | "DELETE" | "CONNECT")
+    }
+}
+
+/// The body of `/bytes/N`: N bytes of a fixed pattern, as `http_server`
+/// sends them.
+pub fn bytes_body(n: usize) -> Vec<u8> {
+    (0..n).map(|i| b'a' + (i % 26) as u8).collect()
 }
 
 /// A running HTTP server and what its handler saw.
@@ -111,7 +126,11 @@ impl Client {
     /// Reads one response (Content-Length framed, as our server writes).
     #[track_caller]
     pub fn response(&mut self, to_head: bool) -> Resp {
-        let limits = http::Limits::default();
+        // Responses up to http_server's largest /bytes/N (16 MiB).
+        let limits = http::Limits {
+            max_body: 64 << 20,
+            ..http::Limits::default()
+        };
         let deadline = std::time::Instant::now() + TIMEOUT;
         loop {
             assert!(std::time::Instant::now() < deadline, "no response in time");
