@@ -60,7 +60,8 @@ dir=$OUT/mutants.out
 count() { if [ -f "$dir/$1" ]; then grep -c . "$dir/$1" || true; else echo 0; fi; }
 {
     echo "cargo-mutants run of $started (exit status $status; 124 = stopped by the $BUDGET budget)"
-    echo "command: scripts/mutants.sh $*  (files: ${files[*]:-as given})"
+    echo "command: scripts/mutants.sh $*"
+    echo "files: ${files[*]:-the -f globs in the command}"
     echo "caught: $(count caught.txt)  missed: $(count missed.txt)  unviable: $(count unviable.txt)  timeout: $(count timeout.txt)"
     echo
     echo "missed:"
@@ -70,3 +71,6 @@ count() { if [ -f "$dir/$1" ]; then grep -c . "$dir/$1" || true; else echo 0; fi
     if [ -f "$dir/timeout.txt" ]; then cat "$dir/timeout.txt"; fi
 } >docs/mutants-last-run.txt
 cat docs/mutants-last-run.txt
+# cargo-mutants' own status: 0 all caught, 2 some missed, 3 some timed out,
+# 4 the unmutated tests failed; 124 means the budget ran out first.
+exit "$status"
