@@ -5,14 +5,14 @@
 //! `shutdown(Write)`. To make "the byte and the FIN are read in the same
 //! tick" deterministic (and not a race with the loop), a control connection
 //! first asks the test service to block the loop for a moment; the victim
-//! connects, writes and half-closes while the loop sleeps, so when the loop
-//! wakes it reads `x` and EOF together. With the pitfall on, the echo of `x`
+//! writes and half-closes while the loop sleeps, so when the loop wakes it
+//! reads `x` and EOF together. With the pitfall on, the echo of `x`
 //! (queued, flushed only at the end of the tick) is dropped and the client
 //! sees EOF with 0 bytes. Off, the connection drains: `x` comes back, then EOF.
 //!
-//! Before all that, the victim connection proves it is open and echoing
-//! (`ready` comes back), so the "on" test shows the pitfall losing a reply,
-//! not a server that never answers.
+//! Before that, the victim proves it is open and echoing (`ready` comes
+//! back), and afterwards the control connection still echoes, so the "on"
+//! test shows the pitfall losing one reply, not a server that never answers.
 
 mod util;
 
