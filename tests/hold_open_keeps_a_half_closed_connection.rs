@@ -61,11 +61,14 @@ fn held_connections_stay_open_after_eof_until_released() {
     send_and_shutdown(&mut silent, b"");
     wait_until("both EOFs", || eofs.load(Ordering::SeqCst) == 2);
 
-    // A round trip on a third connection: the loop has finished the ticks
-    // that saw the EOFs, so the counters below are not early.
+    // A third connection, accepted in a later tick than the EOFs were read:
+    // once it is counted, the counters of those ticks are published too.
     let mut other = connect(server.addr);
     other.write_all(b"ping").unwrap();
     assert_eq!(read_n(&mut other, 4), b"ping");
+    wait_until("the third connection to be counted", || {
+        server.handle.metrics().accepted == 3
+    });
     let m = server.handle.metrics();
     assert_eq!(
         (m.closed, m.open_conns),

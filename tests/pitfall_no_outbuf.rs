@@ -59,7 +59,9 @@ fn slow_reader_echo(no_outbuf: bool) -> (Vec<u8>, Metrics) {
     });
     let got = read_to_eof(&mut s);
     writer.join().expect("writer");
-    // The server closes only after its last write, so this is final.
+    // The server closes only after its last write, so once the close is
+    // counted (published at the end of that tick) the counters are final.
+    wait_until("the close", || server.handle.metrics().closed == 1);
     let metrics = server.handle.metrics();
     drop(server);
     (got, metrics)

@@ -94,6 +94,10 @@ fn replies_that_cannot_be_sent_are_counted_as_dropped_and_receiving_goes_on() {
         let msg = format!("before {i}");
         assert_eq!(echo_of(&c, server.addr, msg.as_bytes()), msg.as_bytes());
     }
+    // Counters are published at the end of a tick, maybe after the echo.
+    wait_until("the echoes to be counted", || {
+        server.handle.metrics().udp_in == ECHOED
+    });
     let m = server.handle.metrics();
     assert_eq!(
         (m.udp_in, m.udp_out, m.udp_dropped),
