@@ -1,9 +1,17 @@
 //! Property tests for `evloop::codec`: whatever way TCP cuts or glues the
-//! stream, the codecs must hand back exactly the messages that were sent.
+//! stream, the codecs must hand back exactly the messages that were sent,
+//! and exactly what a tiny reference model of each framing rule says.
 //!
 //! Each test feeds chunks the way the reactor does: append the chunk to a
 //! buffer, run `decode_all` over the whole unconsumed buffer, drain the
-//! consumed prefix, repeat.
+//! consumed prefix, repeat. Comparing the codec only with itself (chunked
+//! against whole) would let a codec that is consistently wrong pass, so the
+//! results are also checked against `line_model` / `length_model` below
+//! (written from the rules, not from the codecs: no scan position, no
+//! window, whole input at once) and against invariants that hold for any
+//! input: no frame over the limit, no delimiter inside a line frame, the
+//! consumed bytes are exactly the frames re-encoded, and an error exactly
+//! when a line or a declared length is over the limit.
 
 use evloop::codec::{decode_all, Codec, FramingError, LengthCodec, LineCodec};
 use proptest::prelude::*;
@@ -132,6 +140,156 @@ fn noise() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(any::<u8>(), 0..1500).prop_map(|v| v.into_iter().map(bias).collect())
 }
 
+/// The line rule, written from scratch over the whole stream: a frame ends
+/// at each `\n`; its payload is the line minus one trailing `\r`; a payload
+/// over `max` is an error. An unterminated tail is an error once no `\n` can
+/// save it: over `max` bytes, unless it is `max` bytes and then a `\r`.
+fn line_model(stream: &[u8], max: usize) -> Fed {
+    let mut frames = Vec::new();
+    let mut rest = stream;
+    let too_long = |frames| Fed {
+        frames,
+        rest: Vec::new(),
+        error: Some(FramingError::LineTooLong { limit: max }),
+    };
+    while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+        let line = &rest[..nl];
+        let payload = line.strip_suffix(b"\r").unwrap_or(line);
+        if payload.len() > max {
+            return too_long(frames);
+        }
+        frames.push(payload.to_vec());
+        rest = &rest[nl + 1..];
+    }
+    let cr_at_max = rest.len() == max + 1 && rest[max] == b'\r';
+    if rest.len() > max && !cr_at_max {
+        return too_long(frames);
+    }
+    Fed {
+        frames,
+        rest: rest.to_vec(),
+        error: None,
+    }
+}
+
+/// The length rule, from scratch: 4 bytes big-endian, then that many bytes;
+/// a declared length over `max` is an error as soon as the 4 bytes are in.
+fn length_model(stream: &[u8], max: usize) -> Fed {
+    let mut frames = Vec::new();
+    let mut rest = stream;
+    while rest.len() >= 4 {
+        let declared = rest[..4].iter().fold(0u64, |n, &b| n << 8 | u64::from(b));
+        if declared > max as u64 {
+            let error = Some(FramingError::FrameTooLarge {
+                declared,
+                limit: max,
+            });
+            return Fed {
+                frames,
+                rest: Vec::new(),
+                error,
+            };
+        }
+        let end = 4 + declared as usize;
+        if rest.len() < end {
+            break;
+        }
+        frames.push(rest[4..end].to_vec());
+        rest = &rest[end..];
+    }
+    Fed {
+        frames,
+        rest: rest.to_vec(),
+        error: None,
+    }
+}
+
+/// The model encoder for the length rule: the prefix byte by byte.
+fn length_model_encode(payloads: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in payloads {
+        let n = p.len();
+        out.extend([(n >> 24) as u8, (n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// Holds for any input: no frame over `max`, none holding a `\n`, and (when
+/// decoding went through) the consumed bytes are exactly the frames, each
+/// followed by `\n` or `\r\n`.
+#[track_caller]
+fn assert_line_invariants(stream: &[u8], fed: &Fed, max: usize) {
+    for frame in &fed.frames {
+        assert!(
+            frame.len() <= max,
+            "a {}-byte frame, limit {max}",
+            frame.len()
+        );
+        assert!(
+            !frame.contains(&b'\n'),
+            "a frame holds a newline: {frame:?}"
+        );
+    }
+    if fed.error.is_some() {
+        return;
+    }
+    let mut consumed = &stream[..stream.len() - fed.rest.len()];
+    for frame in &fed.frames {
+        let after = consumed
+            .strip_prefix(&frame[..])
+            .expect("frame is the next bytes");
+        consumed = after
+            .strip_prefix(b"\n")
+            .or_else(|| after.strip_prefix(b"\r\n"))
+            .expect("a frame ends at a newline");
+    }
+    assert!(
+        consumed.is_empty(),
+        "{} consumed bytes are in no frame",
+        consumed.len()
+    );
+    assert!(!fed.rest.contains(&b'\n'), "an undecoded line is left over");
+}
+
+/// Holds for any input: no frame over `max`, and (when decoding went
+/// through) the consumed bytes are exactly the frames, each with its prefix.
+#[track_caller]
+fn assert_length_invariants(stream: &[u8], fed: &Fed, max: usize) {
+    for frame in &fed.frames {
+        assert!(
+            frame.len() <= max,
+            "a {}-byte frame, limit {max}",
+            frame.len()
+        );
+    }
+    if fed.error.is_none() {
+        let consumed = &stream[..stream.len() - fed.rest.len()];
+        assert_eq!(consumed, length_model_encode(&fed.frames), "consumed bytes");
+    }
+}
+
+/// A length-prefixed stream: well-formed frames (some over a small limit),
+/// then a few bytes overwritten with noise and maybe the end cut off.
+fn length_stream() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any_payloads(),
+        prop::collection::vec((any::<Index>(), any::<u8>()), 0..3),
+        any::<Index>(),
+    )
+        .prop_map(|(payloads, hits, cut)| {
+            let mut stream = length_model_encode(&payloads);
+            if !stream.is_empty() {
+                for (at, b) in hits {
+                    let at = at.index(stream.len());
+                    stream[at] = bias(b);
+                }
+                stream.truncate(cut.index(stream.len() + 1).max(stream.len() / 2));
+            }
+            stream
+        })
+}
+
 proptest! {
     #[test]
     fn line_codec_round_trips_under_any_chunking(
@@ -152,37 +310,65 @@ proptest! {
         assert_round_trip(&mut LengthCodec::with_max_frame(299), &payloads, &chunking);
     }
 
-    /// Arbitrary bytes never panic, and how they are chunked never changes
-    /// the frames, the error, or the leftover.
+    /// On arbitrary bytes, however chunked, the line codec gives what the
+    /// model gives: the same frames, the same error (an error exactly when a
+    /// line is over the limit), the same leftover; and the invariants hold.
     #[test]
-    fn noise_never_panics_and_chunking_does_not_matter(
+    fn line_codec_agrees_with_the_model(
         bytes in noise(),
         chunking in chunking(),
-        line_max in prop_oneof![0..64usize, Just(LineCodec::DEFAULT_MAX_LEN)],
-        frame_max in prop_oneof![0..256usize, Just(LengthCodec::DEFAULT_MAX_FRAME)],
+        max in prop_oneof![0..64usize, Just(LineCodec::DEFAULT_MAX_LEN)],
     ) {
-        let codecs: [(Box<dyn Codec>, Box<dyn Codec>); 2] = [
-            (Box::new(LineCodec::with_max_len(line_max)), Box::new(LineCodec::with_max_len(line_max))),
-            (Box::new(LengthCodec::with_max_frame(frame_max)), Box::new(LengthCodec::with_max_frame(frame_max))),
-        ];
-        for (mut chunked, mut whole) in codecs {
-            let chunked = feed(chunked.as_mut(), &split(&bytes, &chunking));
-            let whole = feed(whole.as_mut(), &[&bytes]);
-            prop_assert_eq!(&chunked.frames, &whole.frames);
-            prop_assert_eq!(&chunked.error, &whole.error);
-            if whole.error.is_none() {
-                prop_assert_eq!(&chunked.rest, &whole.rest);
-            }
+        let fed = feed(&mut LineCodec::with_max_len(max), &split(&bytes, &chunking));
+        let model = line_model(&bytes, max);
+        prop_assert_eq!(&fed.frames, &model.frames);
+        prop_assert_eq!(&fed.error, &model.error);
+        if model.error.is_none() {
+            prop_assert_eq!(&fed.rest, &model.rest);
         }
+        assert_line_invariants(&bytes, &fed, max);
     }
 
-    /// Line frames carry no `\n` and respect the limit, whatever came in.
+    /// The same for the length codec, on streams of mostly well-formed
+    /// frames (noise alone almost never declares a small length).
     #[test]
-    fn line_frames_from_noise_are_well_formed(bytes in noise(), max in 0..64usize) {
-        let fed = feed(&mut LineCodec::with_max_len(max), &[&bytes]);
-        for frame in &fed.frames {
-            prop_assert!(!frame.contains(&b'\n'));
-            prop_assert!(frame.len() <= max);
+    fn length_codec_agrees_with_the_model(
+        bytes in length_stream(),
+        chunking in chunking(),
+        max in prop_oneof![0..300usize, Just(LengthCodec::DEFAULT_MAX_FRAME)],
+    ) {
+        let fed = feed(&mut LengthCodec::with_max_frame(max), &split(&bytes, &chunking));
+        let model = length_model(&bytes, max);
+        prop_assert_eq!(&fed.frames, &model.frames);
+        prop_assert_eq!(&fed.error, &model.error);
+        if model.error.is_none() {
+            prop_assert_eq!(&fed.rest, &model.rest);
         }
+        assert_length_invariants(&bytes, &fed, max);
+    }
+
+    /// Both encoders write what the models write, and the models decode the
+    /// codecs' streams back to the payloads (and the other way round, above).
+    #[test]
+    fn encoders_agree_with_the_models(payloads in any_payloads(), lines in line_payloads()) {
+        let mut stream = Vec::new();
+        for p in &payloads {
+            LengthCodec::new().encode(p, &mut stream);
+        }
+        prop_assert_eq!(&stream, &length_model_encode(&payloads));
+        prop_assert_eq!(length_model(&stream, 300).frames, payloads.clone());
+        let mut checked = Vec::new();
+        for p in &payloads {
+            prop_assert_eq!(LengthCodec::with_max_frame(299).try_encode(p, &mut checked), Ok(()));
+        }
+        prop_assert_eq!(&checked, &stream);
+
+        let mut stream = Vec::new();
+        for p in &lines {
+            LineCodec::new().encode(p, &mut stream);
+        }
+        let model: Vec<u8> = lines.iter().flat_map(|p| p.iter().chain(b"\n")).copied().collect();
+        prop_assert_eq!(&stream, &model);
+        prop_assert_eq!(line_model(&stream, 299).frames, lines);
     }
 }

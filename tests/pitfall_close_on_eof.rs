@@ -5,10 +5,14 @@
 //! `shutdown(Write)`. To make "the byte and the FIN are read in the same
 //! tick" deterministic (and not a race with the loop), a control connection
 //! first asks the test service to block the loop for a moment; the victim
-//! connects, writes and half-closes while the loop sleeps, so when the loop
-//! wakes it reads `x` and EOF together. With the pitfall on, the echo of `x`
+//! writes and half-closes while the loop sleeps, so when the loop wakes it
+//! reads `x` and EOF together. With the pitfall on, the echo of `x`
 //! (queued, flushed only at the end of the tick) is dropped and the client
 //! sees EOF with 0 bytes. Off, the connection drains: `x` comes back, then EOF.
+//!
+//! Before that, the victim proves it is open and echoing (`ready` comes
+//! back), and afterwards the control connection still echoes, so the "on"
+//! test shows the pitfall losing one reply, not a server that never answers.
 
 mod util;
 
@@ -61,14 +65,19 @@ fn write_x_and_half_close(close_on_eof: bool) -> Vec<u8> {
         sleeping: sleeping.clone(),
     };
     let server = serve(service, config(close_on_eof));
+    // Open and echoing before the EOF, pitfall or not.
+    let mut s = connect(server.addr);
+    s.write_all(b"ready").expect("write");
+    assert_eq!(read_n(&mut s, 5), b"ready", "echo before the EOF");
     let mut control = connect(server.addr);
     control.write_all(b"sleep").expect("write");
     wait_until("the loop to block", || sleeping.load(Ordering::SeqCst));
-    // The kernel completes the handshake and queues `x` and the FIN while
-    // the loop is blocked.
-    let mut s = connect(server.addr);
+    // The kernel queues `x` and the FIN while the loop is blocked.
     send_and_shutdown(&mut s, b"x");
     let got = read_to_eof(&mut s);
+    // The loop itself is fine afterwards: the control connection echoes.
+    control.write_all(b"still here").expect("write");
+    assert_eq!(read_n(&mut control, 10), b"still here");
     drop(server);
     got
 }

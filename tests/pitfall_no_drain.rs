@@ -7,10 +7,15 @@
 //! the client stops sending there are no new edges, so the rest stays in
 //! the kernel and the echo stalls short of 1 MiB. Off, the read loop drains
 //! the socket and every byte comes back.
+//!
+//! The "on" test also checks what does work, so that a server that echoes
+//! nothing at all could not pass it: the first chunk does come back, every
+//! byte the server read was echoed, and the missing bytes were never read
+//! (they are still in the kernel, not lost in the server).
 
 mod util;
 
-use evloop::{services::Echo, Config, Pitfalls};
+use evloop::{services::Echo, Config, Metrics, Pitfalls};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
@@ -34,9 +39,10 @@ fn config(no_drain: bool) -> Config {
 
 /// Send `SENT` bytes from a writer thread (so a full window cannot deadlock
 /// us), wait until the writer is done, then read the echo until it is
-/// complete or nothing arrives for `QUIET`. Returns what came back.
+/// complete or nothing arrives for `QUIET`. Returns what came back, and
+/// the server's counters at that point.
 #[track_caller]
-fn send_then_read(no_drain: bool) -> Vec<u8> {
+fn send_then_read(no_drain: bool) -> (Vec<u8>, Metrics) {
     let server = serve(Echo, config(no_drain));
     let mut s = connect(server.addr);
     let data = pattern(SENT);
@@ -48,8 +54,9 @@ fn send_then_read(no_drain: bool) -> Vec<u8> {
     wait_until("the writer to finish", || writer.is_finished());
     writer.join().expect("writer");
     let got = read_until_quiet(&mut s, SENT);
+    let metrics = server.handle.metrics();
     drop(server);
-    got
+    (got, metrics)
 }
 
 /// Read until `want` bytes arrived or the stream stays quiet for `QUIET`
@@ -80,18 +87,23 @@ fn read_until_quiet(s: &mut TcpStream, want: usize) -> Vec<u8> {
 
 #[test]
 fn no_drain_on_shows_the_bug() {
-    let got = send_then_read(true);
+    let (got, m) = send_then_read(true);
     assert!(
         got.len() < SENT,
         "with no-drain the echo should stall short of {SENT} bytes, but all came back"
     );
+    // The first read's chunk came back: the connection works, it stalls.
+    assert!(!got.is_empty(), "not even the first chunk was echoed: {m}");
     // What did arrive is an intact prefix: the bytes are stuck, not lost.
     assert_eq!(got[..], pattern(SENT)[..got.len()], "echoed prefix differs");
+    // Everything the server read came back; the rest was never read.
+    assert_eq!(m.bytes_in, got.len() as u64, "read but not echoed: {m}");
+    assert_eq!(m.bytes_out, got.len() as u64, "{m}");
 }
 
 #[test]
 fn no_drain_off_works() {
-    let got = send_then_read(false);
+    let (got, _) = send_then_read(false);
     assert_eq!(got.len(), SENT, "the echo stalled without the pitfall");
     assert!(got == pattern(SENT), "echoed bytes differ");
 }
