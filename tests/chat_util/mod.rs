@@ -124,10 +124,18 @@ impl Client {
         self.wait_for(want);
     }
 
+    /// Register `name`, which also logs this connection in as `name`.
     #[track_caller]
     pub fn register(&mut self, name: &str, password: &str) {
         let reply = self.ask(&format!("/register {name} {password}"));
-        assert_eq!(reply, format!("OK registered {name}"));
+        assert_eq!(reply, format!("OK registered {name}, logged in"));
+    }
+
+    /// Register `name`, then log out again (to set up accounts).
+    #[track_caller]
+    pub fn add_account(&mut self, name: &str, password: &str) {
+        self.register(name, password);
+        assert_eq!(self.ask("/logout"), format!("OK logged out {name}"));
     }
 
     #[track_caller]
@@ -157,13 +165,56 @@ impl Client {
     pub fn stream(&mut self) -> &mut TcpStream {
         &mut self.w
     }
+
+    /// Close with a reset (see [`reset`]).
+    #[track_caller]
+    pub fn reset(self) {
+        drop(self.r);
+        reset(self.w);
+    }
 }
 
-/// A client that registered and logged in as `name`.
+/// A client that registered (and so is logged in) as `name`.
 #[track_caller]
 pub fn user(addr: SocketAddr, name: &str, password: &str) -> Client {
     let mut c = Client::connect(addr);
     c.register(name, password);
-    c.login(name, password);
     c
+}
+
+/// Close `stream` with a reset (RST) instead of a FIN: `SO_LINGER` 0, then
+/// drop it, as a crashing client or a dropped network path would.
+#[track_caller]
+pub fn reset(stream: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt on a socket we own, with a pointer to a live
+    // `linger` and its exact size.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "setsockopt SO_LINGER");
+    drop(stream);
+}
+
+/// How many offline messages the data directory holds, read straight
+/// from the SQLite file (WAL allows a reader beside the server).
+#[track_caller]
+pub fn stored_messages(data: &TempDir) -> i64 {
+    let db = rusqlite::Connection::open_with_flags(
+        data.path().join("chat.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the chat database");
+    db.query_row("SELECT count(*) FROM offline", [], |r| r.get(0))
+        .expect("count offline messages")
 }
