@@ -125,6 +125,7 @@ fn main() {
     let store = store::Store::open(&data).unwrap_or_else(|e| common::fail(e));
     log::info!("data in {}", data.display());
 
+    exit_on_second_signal();
     let (job_tx, job_rx) = mpsc::channel();
     let (out_tx, out_rx) = mpsc::channel();
     let chat = service::Chat::new(job_tx, out_rx, limits);
@@ -135,20 +136,6 @@ fn main() {
         .unwrap_or_else(|e| common::fail(format!("cannot listen on {addr}: {e}")));
     let worker = worker::spawn(store, params, job_rx, out_tx, reactor.handle())
         .unwrap_or_else(|e| common::fail(format!("cannot start the worker thread: {e}")));
-
-    // A second SIGINT/SIGTERM exits at once, wherever we are: during the
-    // graceful flush, or below while the worker finishes a hash. The flag is
-    // set by the first signal (the reactor sees that one too and shuts down
-    // gracefully); the handler registered before it exits on the next.
-    // Both run in the signal handler, so a `main` blocked in `join` is no
-    // obstacle. Nothing durable is lost: `OK stored` was sent only after a
-    // commit, and an unconfirmed delete just means a redelivery.
-    let signalled = Arc::new(AtomicBool::new(false));
-    for sig in [SIGINT, SIGTERM] {
-        let armed = signal_hook::flag::register_conditional_shutdown(sig, 130, signalled.clone())
-            .and_then(|_| signal_hook::flag::register(sig, signalled.clone()));
-        armed.unwrap_or_else(|e| common::fail(format!("cannot watch signals: {e}")));
-    }
 
     let result = reactor.run();
     // Dropping the reactor drops the service and its job sender: the
@@ -162,4 +149,21 @@ fn main() {
         common::fail(format!("event loop failed: {e}"));
     }
     log::info!("stopped cleanly");
+}
+
+/// A second SIGINT/SIGTERM exits at once with status 130, wherever we are:
+/// in the graceful flush, or in `main` joining a worker that is finishing a
+/// hash. The first signal sets the flag (the reactor sees that one too and
+/// shuts down gracefully); the action registered before it exits on the
+/// next. Both run inside the signal handler, so a blocked `join` is no
+/// obstacle. Installed before the reactor starts, so before "listening on".
+/// Nothing durable is lost: `OK stored` is only sent after a commit, and a
+/// delete that does not happen means a redelivery.
+fn exit_on_second_signal() {
+    let signalled = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        let armed = signal_hook::flag::register_conditional_shutdown(sig, 130, signalled.clone())
+            .and_then(|_| signal_hook::flag::register(sig, signalled.clone()));
+        armed.unwrap_or_else(|e| common::fail(format!("cannot watch signals: {e}")));
+    }
 }

@@ -183,26 +183,10 @@ pub fn user(addr: SocketAddr, name: &str, password: &str) -> Client {
 }
 
 /// Close `stream` with a reset (RST) instead of a FIN: `SO_LINGER` 0, then
-/// drop it, as a crashing client or a dropped network path would.
+/// drop it, as a crashing client would.
 #[track_caller]
 pub fn reset(stream: TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: setsockopt on a socket we own, with a pointer to a live
-    // `linger` and its exact size.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "setsockopt SO_LINGER");
+    util::set_linger_zero(&stream);
     drop(stream);
 }
 
@@ -210,11 +194,33 @@ pub fn reset(stream: TcpStream) {
 /// from the SQLite file (WAL allows a reader beside the server).
 #[track_caller]
 pub fn stored_messages(data: &TempDir) -> i64 {
+    count_rows(data, "offline")
+}
+
+/// How many accounts the data directory holds (see [`stored_messages`]).
+#[track_caller]
+pub fn stored_users(data: &TempDir) -> i64 {
+    count_rows(data, "users")
+}
+
+#[track_caller]
+fn count_rows(data: &TempDir, table: &str) -> i64 {
     let db = rusqlite::Connection::open_with_flags(
         data.path().join("chat.sqlite3"),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
     .expect("open the chat database");
-    db.query_row("SELECT count(*) FROM offline", [], |r| r.get(0))
-        .expect("count offline messages")
+    db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("counting {table}: {e}"))
+}
+
+/// Send `sig` to the example without waiting for it to exit.
+pub fn signal(server: &Example, sig: i32) {
+    // SAFETY: kill(2) on our own child's pid has no memory effects.
+    unsafe { libc::kill(server.child.id() as i32, sig) };
+}
+
+/// How many times `marker` appears in the example's stderr so far.
+pub fn log_count(server: &Example, marker: &str) -> usize {
+    server.stderr.lock().unwrap().matches(marker).count()
 }
