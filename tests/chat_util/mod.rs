@@ -67,7 +67,33 @@ impl Client {
     /// Connect and read the greeting.
     #[track_caller]
     pub fn connect(addr: SocketAddr) -> Client {
-        let w = util::connect(addr);
+        Client::greeted(util::connect(addr))
+    }
+
+    /// Connect from another loopback address (all of 127.0.0.0/8 is the
+    /// loopback interface on Linux), as a second machine would.
+    #[track_caller]
+    pub fn connect_from(addr: SocketAddr, from: [u8; 4]) -> Client {
+        // tokio's TcpSocket binds before connecting without `unsafe`.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .expect("runtime");
+        let w = rt.block_on(async {
+            let s = tokio::net::TcpSocket::new_v4().expect("socket");
+            s.bind((from, 0).into()).expect("bind a loopback source");
+            // Loopback: answered (or refused) at once.
+            s.connect(addr).await.expect("connect")
+        });
+        let w = w.into_std().expect("into std");
+        w.set_nonblocking(false).unwrap();
+        w.set_read_timeout(Some(TIMEOUT)).unwrap();
+        w.set_write_timeout(Some(TIMEOUT)).unwrap();
+        Client::greeted(w)
+    }
+
+    #[track_caller]
+    fn greeted(w: TcpStream) -> Client {
         let r = BufReader::new(w.try_clone().expect("clone stream"));
         let mut c = Client { r, w };
         let hello = c.line();
