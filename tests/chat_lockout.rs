@@ -47,7 +47,10 @@ fn an_address_that_fails_on_many_names_is_locked() {
     let mut c = Client::connect(server.addr());
     c.add_account("ann", "right");
     for name in ["n1", "n2", "n3", "n4"] {
-        assert_eq!(c.ask(&format!("/login {name} x")), "ERR wrong name or password");
+        assert_eq!(
+            c.ask(&format!("/login {name} x")),
+            "ERR wrong name or password"
+        );
     }
     let secs = locked_for(&c.ask("/login ann right"), "from your address");
     assert!((590..=600).contains(&secs), "{secs}");
@@ -78,7 +81,14 @@ fn the_lockout_expires() {
 #[test]
 fn max_failures_zero_is_a_usage_error() {
     let data = TempDir::new("lock-zero");
-    let args = ["--addr", "127.0.0.1:0", "--data", data.arg(), "--max-failures", "0"];
+    let args = [
+        "--addr",
+        "127.0.0.1:0",
+        "--data",
+        data.arg(),
+        "--max-failures",
+        "0",
+    ];
     let mut server = util::spawn_example("chat_server", &args, false);
     let code = server.wait();
     assert!(code.is_some_and(|c| c != 0), "exit {code:?}");

@@ -40,7 +40,10 @@ fn unicode_names_are_normalised_before_comparing() {
     );
     ming.expect("* Jos\u{e9} joined");
     let mut d = Client::connect(server.addr());
-    assert_eq!(d.ask("/register jos\u{e9} x"), "ERR name jos\u{e9} is taken");
+    assert_eq!(
+        d.ask("/register jos\u{e9} x"),
+        "ERR name jos\u{e9} is taken"
+    );
     assert_eq!(d.ask("/login JOSE\u{301} pw"), "OK welcome Jos\u{e9}");
     assert_eq!(ming.ask("/who"), "OK online: Jos\u{e9}, 小明");
 }

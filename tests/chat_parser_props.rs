@@ -18,12 +18,20 @@ fn check_command(line: &[u8], cmd: &Command<'_>) {
         .map(|t| t.split(' ').next().unwrap_or(""));
     match cmd {
         Command::Register { name, password } | Command::Login { name, password } => {
-            let want = if matches!(cmd, Command::Register { .. }) { "register" } else { "login" };
+            let want = if matches!(cmd, Command::Register { .. }) {
+                "register"
+            } else {
+                "login"
+            };
             assert_eq!(word, Some(want));
             assert!(protocol::valid_name(name) && is_nfc(name), "{name:?}");
             assert!(!password.is_empty() && password.len() <= MAX_PASSWORD);
             assert!(!password.chars().any(char::is_control));
-            assert_eq!(*password, password.trim(), "edges of a password are never kept");
+            assert_eq!(
+                *password,
+                password.trim(),
+                "edges of a password are never kept"
+            );
         }
         Command::Msg { to, text } => {
             assert_eq!(word, Some("msg"));
@@ -176,19 +184,31 @@ fn names_and_passwords_follow_the_documented_rules() {
         password: "pw",
     };
     assert_eq!(parse("/login 小明 pw".as_bytes()), login("小明"));
-    assert_eq!(parse("/login Jose\u{301} pw".as_bytes()), login("Jos\u{e9}"));
+    assert_eq!(
+        parse("/login Jose\u{301} pw".as_bytes()),
+        login("Jos\u{e9}")
+    );
     // Zero-width space, no-break space, punctuation, and a combining mark
     // that has no precomposed form with `x` (so it stays a mark).
     for bad in ["a\u{200b}b", "a\u{a0}b", "a.b", "x\u{301}"] {
         let line = format!("/login {bad} pw");
-        assert!(matches!(parse(line.as_bytes()), Command::Invalid(_)), "{bad:?}");
+        assert!(
+            matches!(parse(line.as_bytes()), Command::Invalid(_)),
+            "{bad:?}"
+        );
     }
     // 33 characters are too many (`é` is one character, two bytes).
     let long = "\u{e9}".repeat(33);
-    assert!(matches!(parse(format!("/login {long} pw").as_bytes()), Command::Invalid(_)));
+    assert!(matches!(
+        parse(format!("/login {long} pw").as_bytes()),
+        Command::Invalid(_)
+    ));
     // Compared case-insensitively, after NFC.
     assert_eq!(protocol::name_key("ANN"), protocol::name_key("ann"));
-    assert_eq!(protocol::name_key("JOSE\u{301}"), protocol::name_key("jos\u{e9}"));
+    assert_eq!(
+        protocol::name_key("JOSE\u{301}"),
+        protocol::name_key("jos\u{e9}")
+    );
     assert_ne!(protocol::name_key("ann"), protocol::name_key("anne"));
     // Extra spaces around a login password are forgiven; /register refuses them.
     assert_eq!(parse(b"/login  ann  pw "), login("ann"));

@@ -19,7 +19,14 @@ fn second_signal_while_the_worker_is_busy_exits_at_once() {
     server.stderr_with("waiting for the worker to finish");
     signal(&server, libc::SIGTERM);
     let code = server.wait();
-    assert_ne!(code, Some(0), "the second signal must not end in a clean exit");
+    assert_ne!(
+        code,
+        Some(0),
+        "the second signal must not end in a clean exit"
+    );
     let log = server.stderr.lock().unwrap().clone();
-    assert!(!log.contains("all queued jobs done"), "the hash was not interrupted: {log}");
+    assert!(
+        !log.contains("all queued jobs done"),
+        "the hash was not interrupted: {log}"
+    );
 }

@@ -25,7 +25,11 @@ fn queued_registrations_of_clients_that_reset_are_not_run() {
     util::wait_until("three disconnects", || {
         log_count(&server, "user=- disconnected") == 3
     });
-    assert_eq!(log_count(&server, "registered gone"), 0, "the worker was too fast");
+    assert_eq!(
+        log_count(&server, "registered gone"),
+        0,
+        "the worker was too fast"
+    );
     assert_eq!(server.interrupt(), Some(0));
     let log = server.stderr_with("all queued jobs done");
     assert!(log.contains("(3 of gone clients skipped)"), "{log}");

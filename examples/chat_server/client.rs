@@ -121,7 +121,10 @@ impl Chat {
         if c.busy {
             return self.enqueue(ctx, tok, None);
         }
-        log::info!("tok={tok}: dropped a line over {} bytes", protocol::MAX_LINE);
+        log::info!(
+            "tok={tok}: dropped a line over {} bytes",
+            protocol::MAX_LINE
+        );
         send(ctx, tok, "ERR line too long");
     }
 

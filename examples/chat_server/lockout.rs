@@ -82,7 +82,11 @@ impl Lockout {
 }
 
 /// Time left on `k`'s lock; forgets a lock that has expired.
-fn remaining<K: Hash + Eq>(map: &mut HashMap<K, Failures>, k: &K, now: Instant) -> Option<Duration> {
+fn remaining<K: Hash + Eq>(
+    map: &mut HashMap<K, Failures>,
+    k: &K,
+    now: Instant,
+) -> Option<Duration> {
     let until = map.get(k)?.locked_until?;
     if now < until {
         return Some(until - now);
@@ -114,7 +118,10 @@ fn record<K: Hash + Eq>(
     f.last = now;
     if f.count >= max && f.locked_until.is_none() {
         // Saturate: a huge --lockout-secs means "until restart".
-        f.locked_until = Some(now.checked_add(lockout).unwrap_or(now + Duration::from_secs(1 << 40)));
+        f.locked_until = Some(
+            now.checked_add(lockout)
+                .unwrap_or(now + Duration::from_secs(1 << 40)),
+        );
         return true;
     }
     false

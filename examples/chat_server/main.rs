@@ -90,7 +90,9 @@ fn main() {
     let lockout: f64 = args.value("lockout-secs", 30.0);
     let say_rate: u32 = args.value("say-rate", 20);
     if max_failures == 0 || say_rate == 0 {
-        common::fail(format!("--max-failures and --say-rate must be at least 1\n{USAGE}"));
+        common::fail(format!(
+            "--max-failures and --say-rate must be at least 1\n{USAGE}"
+        ));
     }
     let lockout = Duration::try_from_secs_f64(lockout)
         .unwrap_or_else(|e| common::fail(format!("bad --lockout-secs {lockout}: {e}")));

@@ -52,7 +52,9 @@ pub fn spawn(
                 }
                 handle.wake();
             }
-            log::info!("worker: all queued jobs done ({skipped} of gone clients skipped), stopping");
+            log::info!(
+                "worker: all queued jobs done ({skipped} of gone clients skipped), stopping"
+            );
         })
 }
 
