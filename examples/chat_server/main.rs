@@ -4,7 +4,7 @@
 //!
 //! Run:  cargo run --example chat_server
 //! Try:  telnet 127.0.0.1 8888   (or `nc 127.0.0.1 8888`, or tcp_client),
-//!       in two terminals:  /register ann pw1  /login ann pw1  hello all
+//!       in two terminals:  /register ann pw1  (which logs you in), then  hello all
 //!
 //! Options:
 //!   --addr HOST:PORT      where to listen (default 127.0.0.1:8888)
