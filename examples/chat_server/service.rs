@@ -118,8 +118,12 @@ impl Service for Chat {
     fn on_eof(&mut self, ctx: &mut Ctx<'_>, tok: Token, _: &mut (), rest: &[u8]) {
         // A last line without `\n` (e.g. `printf hi | nc -N`) still counts.
         let skipping = self.clients.get(&tok).is_some_and(|c| c.skipping);
-        if !rest.is_empty() && rest.len() <= protocol::MAX_LINE && !skipping {
-            self.accept_line(ctx, tok, rest);
+        if !rest.is_empty() && !skipping {
+            if rest.len() <= protocol::MAX_LINE {
+                self.accept_line(ctx, tok, rest);
+            } else {
+                self.too_long(ctx, tok);
+            }
         }
         // A clean EOF after the offline messages drained: the client read
         // them (a client that closes with unread data sends RST, not FIN).
