@@ -1,5 +1,5 @@
-//! chat_server accounts: register, login, /who, and the refusals
-//! (duplicate name, wrong password, commands before login, lockout).
+//! chat_server accounts: register (which logs in), login, /who, /logout,
+//! and the refusals (duplicate name, wrong password, commands before login).
 
 mod chat_util;
 mod util;
@@ -12,7 +12,6 @@ fn register_login_and_who() {
     let server = start(&data, &[]);
     let mut ann = Client::connect(server.addr());
     ann.register("ann", "pw one");
-    ann.login("ann", "pw one");
     assert_eq!(ann.ask("/who"), "OK online: ann");
     let mut bob = user(server.addr(), "bob-2", "x");
     ann.expect("* bob-2 joined");
@@ -30,6 +29,8 @@ fn duplicate_registration_is_refused() {
     let server = start(&data, &[]);
     let mut c = Client::connect(server.addr());
     c.register("ann", "first");
+    assert_eq!(c.ask("/register bob x"), "ERR already logged in as ann");
+    assert_eq!(c.ask("/logout"), "OK logged out ann");
     assert_eq!(c.ask("/register ann second"), "ERR name ann is taken");
     // The first password still works, the second does not.
     assert_eq!(c.ask("/login ann second"), "ERR wrong name or password");
@@ -41,7 +42,7 @@ fn wrong_password_and_unknown_user_are_refused_alike() {
     let data = TempDir::new("wrongpw");
     let server = start(&data, &[]);
     let mut c = Client::connect(server.addr());
-    c.register("ann", "right");
+    c.add_account("ann", "right");
     assert_eq!(c.ask("/login ann wrong"), "ERR wrong name or password");
     assert_eq!(c.ask("/login nobody right"), "ERR wrong name or password");
     assert_eq!(c.ask("/who"), "ERR login first");
@@ -66,20 +67,19 @@ fn commands_before_login_are_refused() {
 }
 
 #[test]
-fn repeated_failed_logins_lock_the_name() {
-    let data = TempDir::new("lockout");
-    let server = start(&data, &["--max-failures", "3", "--lockout-secs", "600"]);
-    let mut c = Client::connect(server.addr());
-    c.register("ann", "right");
-    for _ in 0..3 {
-        assert_eq!(c.ask("/login ann wrong"), "ERR wrong name or password");
-    }
-    // Locked: even the right password is refused, without a hash.
-    assert_eq!(
-        c.ask("/login ann right"),
-        "ERR too many failed logins, try later"
-    );
-    // Other names are not affected.
-    c.register("bob", "pw");
-    c.login("bob", "pw");
+fn logout_ends_the_session_but_not_the_connection() {
+    let data = TempDir::new("logout");
+    let server = start(&data, &[]);
+    let mut ann = user(server.addr(), "ann", "a");
+    let mut bob = user(server.addr(), "bob", "b");
+    ann.expect("* bob joined");
+    assert_eq!(bob.ask("/logout"), "OK logged out bob");
+    ann.expect("* bob left");
+    assert_eq!(bob.ask("/who"), "ERR login first");
+    assert_eq!(ann.ask("/msg bob are you there?"), "OK stored for bob");
+    assert_eq!(bob.ask("/logout"), "ERR login first");
+    // Same connection, logged in again: the stored message arrives.
+    bob.login("bob", "b");
+    assert!(bob.line().ends_with("] ann: are you there?"));
+    ann.expect("* bob joined");
 }

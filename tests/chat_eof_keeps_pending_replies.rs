@@ -17,10 +17,13 @@ fn replies_to_jobs_in_flight_survive_the_peers_eof() {
     let mut c = Client::connect(server.addr());
     // The last line has no newline, as `printf` would send it.
     let raw = c.stream();
-    raw.write_all(b"/register ann a\n/login ann a\n/msg nobody hi\n/msg ann note to self\n/who")
-        .expect("write");
+    raw.write_all(
+        b"/register ann a\n/logout\n/login ann a\n/msg nobody hi\n/msg ann note to self\n/who",
+    )
+    .expect("write");
     raw.shutdown(Shutdown::Write).expect("half-close");
-    c.expect("OK registered ann");
+    c.expect("OK registered ann, logged in");
+    c.expect("OK logged out ann");
     c.expect("OK welcome ann");
     c.expect("ERR no such user nobody");
     c.expect("[dm] ann: note to self");

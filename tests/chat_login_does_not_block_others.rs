@@ -18,7 +18,9 @@ fn who_is_answered_while_a_login_hash_is_computing() {
     let server = start(&data, &["--kdf-mem-kib", "16384", "--kdf-iters", "4"]);
     let mut b = user(server.addr(), "bee", "b");
     let mut a = Client::connect(server.addr());
-    a.register("ay", "a");
+    a.add_account("ay", "a");
+    b.expect("* ay joined");
+    b.expect("* ay left");
 
     a.send("/login ay a");
     // A's next line waits in A's queue behind the login, in order.

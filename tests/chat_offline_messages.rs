@@ -1,5 +1,6 @@
 //! chat_server offline messages: a DM to a registered user who is offline
-//! is stored, delivered at the next login oldest first, and only once.
+//! is stored, delivered at the next login oldest first, and only once (the
+//! database no longer holds it once the recipient answered after reading).
 
 mod chat_util;
 mod util;
@@ -35,9 +36,9 @@ fn assert_rfc3339(ts: &str) {
 #[test]
 fn offline_dm_is_delivered_at_next_login_exactly_once() {
     let data = TempDir::new("offline");
-    let server = start(&data, &[]);
+    let mut server = start(&data, &[]);
     let mut bob = Client::connect(server.addr());
-    bob.register("bob", "b");
+    bob.add_account("bob", "b");
     let mut ann = user(server.addr(), "ann", "a");
     assert_eq!(ann.ask("/msg bob first"), "OK stored for bob");
     assert_eq!(ann.ask("/msg bob second: with spaces"), "OK stored for bob");
@@ -64,6 +65,15 @@ fn offline_dm_is_delivered_at_next_login_exactly_once() {
     let mut again = Client::connect(server.addr());
     again.login("bob", "b");
     assert_eq!(again.ask("/who"), "OK online: ann, bob");
+
+    // Nor after a restart, which forgets everything but the database: the
+    // messages were deleted there, not merely hidden by the running server.
+    drop((ann, again));
+    assert_eq!(server.interrupt(), Some(0));
+    let server = start(&data, &[]);
+    let mut later = Client::connect(server.addr());
+    later.login("bob", "b");
+    assert_eq!(later.ask("/who"), "OK online: bob");
 }
 
 #[test]
@@ -74,6 +84,5 @@ fn dm_to_an_unknown_user_is_refused_and_not_stored() {
     assert_eq!(ann.ask("/msg ghost boo"), "ERR no such user ghost");
     let mut ghost = Client::connect(server.addr());
     ghost.register("ghost", "g");
-    ghost.login("ghost", "g");
     assert_eq!(ghost.ask("/who"), "OK online: ann, ghost");
 }

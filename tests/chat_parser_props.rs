@@ -6,23 +6,65 @@
 mod protocol;
 
 use proptest::prelude::*;
-use protocol::{next_line, parse, Command, Frame, MAX_LINE, MAX_PASSWORD};
+use protocol::{line_end, next_line, parse, Command, Frame, MAX_LINE, MAX_PASSWORD};
+use unicode_normalization::is_nfc;
 
-fn check_command(cmd: &Command<'_>) {
+/// What `parse(line)` returned must follow from `line`, on every branch.
+fn check_command(line: &[u8], cmd: &Command<'_>) {
+    let text = std::str::from_utf8(line).ok();
+    // The first word of a `/command` line, if it is UTF-8.
+    let word = text
+        .and_then(|t| t.strip_prefix('/'))
+        .map(|t| t.split(' ').next().unwrap_or(""));
     match cmd {
         Command::Register { name, password } | Command::Login { name, password } => {
-            assert!(protocol::valid_name(name));
+            let want = if matches!(cmd, Command::Register { .. }) {
+                "register"
+            } else {
+                "login"
+            };
+            assert_eq!(word, Some(want));
+            assert!(protocol::valid_name(name) && is_nfc(name), "{name:?}");
             assert!(!password.is_empty() && password.len() <= MAX_PASSWORD);
             assert!(!password.chars().any(char::is_control));
+            assert_eq!(
+                *password,
+                password.trim(),
+                "edges of a password are never kept"
+            );
         }
         Command::Msg { to, text } => {
-            assert!(protocol::valid_name(to));
+            assert_eq!(word, Some("msg"));
+            assert!(protocol::valid_name(to) && is_nfc(to));
             assert!(!text.is_empty() && !text.chars().any(char::is_control));
         }
-        Command::Say(text) => {
-            assert!(!text.starts_with('/') && !text.chars().any(char::is_control));
+        Command::Say(said) => {
+            assert_eq!(said.as_bytes(), line, "a broadcast is the whole line");
+            assert!(!said.starts_with('/') && !said.chars().any(char::is_control));
         }
-        _ => {}
+        Command::Who | Command::Help | Command::Logout | Command::Quit => {
+            let want = match cmd {
+                Command::Who => "who",
+                Command::Help => "help",
+                Command::Logout => "logout",
+                _ => "quit",
+            };
+            assert_eq!(word, Some(want));
+        }
+        Command::Empty => assert!(line.is_empty()),
+        Command::Unknown => {
+            let w = word.expect("an unknown command is a /word");
+            let known = ["register", "login", "msg", "who", "help", "logout", "quit"];
+            assert!(!known.contains(&w), "{w:?} is known");
+        }
+        Command::Invalid(why) => {
+            assert!(!why.is_empty());
+            // Only bytes that are not clean text, or a command with
+            // arguments, can be malformed.
+            let unclean = text.is_none_or(|t| t.chars().any(char::is_control));
+            let with_args = matches!(word, Some("register" | "login" | "msg"));
+            assert!(unclean || with_args, "{line:?} -> {why}");
+        }
     }
 }
 
@@ -33,6 +75,7 @@ fn commandish() -> impl Strategy<Value = Vec<u8>> {
         Just("/login "),
         Just("/msg "),
         Just("/who"),
+        Just("/logout"),
         Just("/quit"),
         Just("/help"),
         Just("/"),
@@ -47,12 +90,12 @@ proptest! {
 
     #[test]
     fn parse_never_panics_on_bytes(line in proptest::collection::vec(any::<u8>(), 0..600)) {
-        check_command(&parse(&line));
+        check_command(&line, &parse(&line));
     }
 
     #[test]
     fn parse_never_panics_on_commandish_lines(line in commandish()) {
-        check_command(&parse(&line));
+        check_command(&line, &parse(&line));
     }
 
     #[test]
@@ -66,14 +109,31 @@ proptest! {
                     prop_assert!(line.len() <= MAX_LINE);
                     prop_assert!(used > 0 && used <= rest.len());
                     prop_assert!(!line.contains(&b'\n'));
-                    check_command(&parse(line));
+                    prop_assert_eq!(rest[used - 1], b'\n');
+                    check_command(line, &parse(line));
                     rest = &rest[used..];
                 }
                 Frame::Incomplete => {
                     prop_assert!(rest.len() <= MAX_LINE + 1 && !rest.contains(&b'\n'));
                     break;
                 }
-                Frame::TooLong => break,
+                Frame::TooLong => {
+                    // Exactly when the first line (without `\r\n`) is over
+                    // the cap, or no `\n` came within the cap.
+                    let over = match rest.iter().position(|&b| b == b'\n') {
+                        Some(p) => p - usize::from(p > 0 && rest[p - 1] == b'\r') > MAX_LINE,
+                        None => rest.len() > MAX_LINE + 1,
+                    };
+                    prop_assert!(over, "TooLong for a line within the cap");
+                    // The server skips the overlong line and frames on.
+                    match line_end(rest) {
+                        Some(n) => {
+                            prop_assert!(!rest[..n - 1].contains(&b'\n') && rest[n - 1] == b'\n');
+                            rest = &rest[n..];
+                        }
+                        None => break,
+                    }
+                }
             }
         }
     }
@@ -84,14 +144,14 @@ fn known_lines_parse_as_documented() {
     assert_eq!(
         parse(b"/register ann pass word"),
         Command::Register {
-            name: "ann",
+            name: "ann".into(),
             password: "pass word"
         }
     );
     assert_eq!(
         parse(b"/msg bob hi there"),
         Command::Msg {
-            to: "bob",
+            to: "bob".into(),
             text: "hi there"
         }
     );
@@ -114,6 +174,50 @@ fn known_lines_parse_as_documented() {
     let mut ok = vec![b'x'; MAX_LINE];
     ok.extend_from_slice(b"\r\n");
     assert_eq!(next_line(&ok), Frame::Line(&ok[..MAX_LINE], MAX_LINE + 2));
+}
+
+#[test]
+fn names_and_passwords_follow_the_documented_rules() {
+    // Unicode letters and digits; decomposed forms become NFC.
+    let login = |name: &'static str| Command::Login {
+        name: name.into(),
+        password: "pw",
+    };
+    assert_eq!(parse("/login 小明 pw".as_bytes()), login("小明"));
+    assert_eq!(
+        parse("/login Jose\u{301} pw".as_bytes()),
+        login("Jos\u{e9}")
+    );
+    // Zero-width space, no-break space, punctuation, and a combining mark
+    // that has no precomposed form with `x` (so it stays a mark).
+    for bad in ["a\u{200b}b", "a\u{a0}b", "a.b", "x\u{301}"] {
+        let line = format!("/login {bad} pw");
+        assert!(
+            matches!(parse(line.as_bytes()), Command::Invalid(_)),
+            "{bad:?}"
+        );
+    }
+    // 33 characters are too many (`é` is one character, two bytes).
+    let long = "\u{e9}".repeat(33);
+    assert!(matches!(
+        parse(format!("/login {long} pw").as_bytes()),
+        Command::Invalid(_)
+    ));
+    // Compared case-insensitively, after NFC.
+    assert_eq!(protocol::name_key("ANN"), protocol::name_key("ann"));
+    assert_eq!(
+        protocol::name_key("JOSE\u{301}"),
+        protocol::name_key("jos\u{e9}")
+    );
+    assert_ne!(protocol::name_key("ann"), protocol::name_key("anne"));
+    // Extra spaces around a login password are forgiven; /register refuses them.
+    assert_eq!(parse(b"/login  ann  pw "), login("ann"));
+    assert_eq!(
+        parse(b"/register ann pw "),
+        Command::Invalid("a password may not start or end with whitespace")
+    );
+    assert!(matches!(parse(b"/register ann  pw"), Command::Invalid(_)));
+    assert_eq!(parse(b"/logout"), Command::Logout);
 }
 
 #[test]

@@ -13,10 +13,9 @@ fn kill_9_then_restart_keeps_users_and_undelivered_messages() {
     let mut first = start(&data, &[]);
     let mut ann = Client::connect(first.addr());
     for (name, pw) in [("bob", "pw-bob"), ("cat", "pw-cat")] {
-        ann.register(name, pw);
+        ann.add_account(name, pw);
     }
     ann.register("ann", "pw-ann");
-    ann.login("ann", "pw-ann");
     assert_eq!(ann.ask("/msg bob kept one"), "OK stored for bob");
     assert_eq!(
         ann.ask("/msg cat read before the crash"),
@@ -27,8 +26,8 @@ fn kill_9_then_restart_keeps_users_and_undelivered_messages() {
     cat.login("cat", "pw-cat");
     let got = cat.line();
     assert!(got.ends_with("] ann: read before the crash"), "{got:?}");
-    // Worker jobs run in order: once this is stored, the delete of the
-    // message cat just received (sent when its socket drained) is committed.
+    // This line confirms the delivery, and worker jobs run in order: once
+    // this is stored, the delete of the message cat just read is committed.
     assert_eq!(cat.ask("/msg bob kept two"), "OK stored for bob");
 
     // SIGKILL: no shutdown code runs.

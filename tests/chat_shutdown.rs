@@ -11,9 +11,8 @@ fn sigint_tells_users_keeps_stored_messages_and_exits_0() {
     let data = TempDir::new("shutdown");
     let mut server = start(&data, &[]);
     let mut ann = Client::connect(server.addr());
-    ann.register("bob", "b");
+    ann.add_account("bob", "b");
     ann.register("ann", "a");
-    ann.login("ann", "a");
     assert_eq!(ann.ask("/msg bob before the stop"), "OK stored for bob");
     let mut anon = Client::connect(server.addr());
 

@@ -10,7 +10,11 @@ use chat_util::*;
 #[test]
 fn client_that_never_reads_is_disconnected_and_others_keep_chatting() {
     let data = TempDir::new("slowreader");
-    let server = start(&data, &["--max-output", "200000"]);
+    // Flood control off (a rate nobody reaches): this test floods on purpose.
+    let server = start(
+        &data,
+        &["--max-output", "200000", "--say-rate", "1000000000"],
+    );
     let mut sleeper = user(server.addr(), "sleeper", "s");
     let mut talker = user(server.addr(), "talker", "t");
     // From here on, the sleeper reads nothing.

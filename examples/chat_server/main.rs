@@ -4,15 +4,20 @@
 //!
 //! Run:  cargo run --example chat_server
 //! Try:  telnet 127.0.0.1 8888   (or `nc 127.0.0.1 8888`, or tcp_client),
-//!       in two terminals:  /register ann pw1  /login ann pw1  hello all
+//!       in two terminals:  /register ann pw1  (which logs you in), then  hello all
 //!
 //! Options:
 //!   --addr HOST:PORT      where to listen (default 127.0.0.1:8888)
 //!   --data DIR            SQLite database directory (default ./chat-data)
 //!   --kdf-mem-kib N       argon2id memory cost per hash (default 19456 = 19 MiB)
 //!   --kdf-iters N         argon2id passes (default 2)
-//!   --max-failures N      failed logins before a name is locked (default 5)
-//!   --lockout-secs SECS   how long it stays locked (default 30)
+//!   --max-failures N      failed logins for a name from one address before
+//!                         that pair is locked; an address is locked after 4×N
+//!                         over any names (default 5, at least 1)
+//!   --lockout-secs SECS   how long a lock lasts (default 30)
+//!   --say-rate N          broadcast lines per second per client, burst N;
+//!                         faster lines are dropped, `ERR slow down` (default 20)
+//!   --timestamps          live messages carry the time too: `[all TIME] …`
 //!   --max-output BYTES    disconnect a client whose unsent output passes this (default 1 MiB)
 //!   --max-conns N, --idle-timeout SECS   as in every server example
 //!
@@ -39,32 +44,40 @@
 //!
 //! Durable: users and offline messages are in SQLite (WAL, synchronous=FULL);
 //! `OK stored for NAME` is sent only after the commit, and a delivered
-//! message is deleted only after `on_drained` says the socket took it.
+//! message is deleted only once the recipient sends a line or a clean EOF
+//! after its socket took it (at-least-once: a reset redelivers).
 //! Secure: only argon2id PHC strings (random salt) are stored; verifying is
-//! constant-time; repeated failures lock a name for a while; names and text
-//! are validated; a line over 4 KiB gets `ERR line too long` and a close.
+//! constant-time; repeated failures lock a name (per address) for a while;
+//! names are compared case-insensitively after NFC; a line over 4 KiB gets
+//! `ERR line too long` and is dropped; broadcasts are rate-limited.
 //! Backpressure: a client that stops reading is disconnected at --max-output
 //! instead of growing server memory or slowing everyone else.
-//! SIGINT: users are told, the worker finishes queued writes, exit 0.
+//! SIGINT/SIGTERM: users are told, the worker finishes queued writes (and
+//! skips the hashes of clients that are gone), exit 0. A second signal
+//! exits at once with status 130.
 
 mod client;
 mod commands;
 #[path = "../common/mod.rs"]
 mod common;
+mod flood;
 mod jobs;
+mod lockout;
 mod outcomes;
 mod protocol;
 mod service;
 mod store;
 mod worker;
 
+use signal_hook::consts::{SIGINT, SIGTERM};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 const USAGE: &str = "usage: chat_server [--addr HOST:PORT] [--data DIR] [--kdf-mem-kib N] \
-[--kdf-iters N] [--max-failures N] [--lockout-secs SECS] [--max-output BYTES] [--max-conns N] \
-[--idle-timeout SECS]";
+[--kdf-iters N] [--max-failures N] [--lockout-secs SECS] [--say-rate N] [--timestamps] \
+[--max-output BYTES] [--max-conns N] [--idle-timeout SECS]";
 
 fn main() {
     common::init_logging();
@@ -73,10 +86,22 @@ fn main() {
     let data = PathBuf::from(args.value("data", "./chat-data".to_string()));
     let mem_kib: u32 = args.value("kdf-mem-kib", argon2::Params::DEFAULT_M_COST);
     let iters: u32 = args.value("kdf-iters", argon2::Params::DEFAULT_T_COST);
+    let max_failures: u32 = args.value("max-failures", 5);
+    let lockout: f64 = args.value("lockout-secs", 30.0);
+    let say_rate: u32 = args.value("say-rate", 20);
+    if max_failures == 0 || say_rate == 0 {
+        common::fail(format!(
+            "--max-failures and --say-rate must be at least 1\n{USAGE}"
+        ));
+    }
+    let lockout = Duration::try_from_secs_f64(lockout)
+        .unwrap_or_else(|e| common::fail(format!("bad --lockout-secs {lockout}: {e}")));
     let limits = service::Limits {
-        max_failures: args.value("max-failures", 5u32).max(1),
-        lockout: Duration::from_secs_f64(args.value("lockout-secs", 30.0f64).max(0.0)),
+        max_failures,
+        lockout,
         max_queued: 256 * 1024,
+        say_rate,
+        timestamps: args.flag("timestamps"),
     };
     // Read before `config()`, which would default it to the reactor's 4 MiB.
     let max_output: usize = args.value("max-output", 1024 * 1024);
@@ -102,6 +127,7 @@ fn main() {
     let store = store::Store::open(&data).unwrap_or_else(|e| common::fail(e));
     log::info!("data in {}", data.display());
 
+    exit_on_second_signal();
     let (job_tx, job_rx) = mpsc::channel();
     let (out_tx, out_rx) = mpsc::channel();
     let chat = service::Chat::new(job_tx, out_rx, limits);
@@ -117,6 +143,7 @@ fn main() {
     // Dropping the reactor drops the service and its job sender: the
     // worker finishes every queued job (database writes too), then returns.
     drop(reactor);
+    log::info!("waiting for the worker to finish (a second Ctrl-C exits at once)");
     if worker.join().is_err() {
         common::fail("the worker thread panicked");
     }
@@ -124,4 +151,21 @@ fn main() {
         common::fail(format!("event loop failed: {e}"));
     }
     log::info!("stopped cleanly");
+}
+
+/// A second SIGINT/SIGTERM exits at once with status 130, wherever we are:
+/// in the graceful flush, or in `main` joining a worker that is finishing a
+/// hash. The first signal sets the flag (the reactor sees that one too and
+/// shuts down gracefully); the action registered before it exits on the
+/// next. Both run inside the signal handler, so a blocked `join` is no
+/// obstacle. Installed before the reactor starts, so before "listening on".
+/// Nothing durable is lost: `OK stored` is only sent after a commit, and a
+/// delete that does not happen means a redelivery.
+fn exit_on_second_signal() {
+    let signalled = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        let armed = signal_hook::flag::register_conditional_shutdown(sig, 130, signalled.clone())
+            .and_then(|_| signal_hook::flag::register(sig, signalled.clone()));
+        armed.unwrap_or_else(|e| common::fail(format!("cannot watch signals: {e}")));
+    }
 }

@@ -1,24 +1,25 @@
 //! What each worker [`Outcome`] does back on the loop: the delayed half of
 //! register, login and offline `/msg`.
 //!
-//! Owns: replies to finished jobs, session replacement, login lockout
-//! bookkeeping, and offline delivery. Does not own: starting jobs
-//! (`commands.rs`) or the per-client queue that `resume` drains
-//! (`client.rs`).
+//! Owns: replies to finished jobs, logging in (after `/login` or a
+//! successful `/register`), session replacement, failed-login counting, and
+//! offline delivery. Does not own: starting jobs (`commands.rs`) or the
+//! per-client queue that `resume` drains (`client.rs`).
 
 use crate::client::send;
 use crate::jobs::{LoginError, Outcome};
 use crate::protocol;
-use crate::service::{Chat, Failures};
+use crate::service::Chat;
 use crate::store::Offline;
 use evloop::{Ctx, Token};
 
 impl Chat {
-    /// Write offline messages to `tok`; they are deleted after `on_drained`.
+    /// Write offline messages to `tok`. They stay stored until the client
+    /// confirms them (see `Client::unconfirmed`).
     fn deliver(&mut self, ctx: &mut Ctx<'_>, tok: Token, msgs: Vec<Offline>) {
         for m in msgs {
             if !self.delivering.insert(m.id) {
-                continue; // already written to a socket, delete pending
+                continue; // already written to a live socket, delete pending
             }
             let at = protocol::rfc3339(m.at);
             send(ctx, tok, &format!("[offline {at}] {}: {}", m.from, m.text));
@@ -37,23 +38,29 @@ impl Chat {
                 return;
             }
             Outcome::Registered { tok, name, result } => {
-                let reply = match result {
+                match result {
                     Ok(true) => {
                         log::info!("tok={tok} registered {name}");
-                        format!("OK registered {name}")
+                        let key = protocol::name_key(&name);
+                        let reply = format!("OK registered {name}, logged in");
+                        self.logged_in(ctx, tok, key, name, &reply, Vec::new());
                     }
-                    Ok(false) => format!("ERR name {name} is taken"),
-                    Err(()) => "ERR internal error".to_string(),
-                };
-                send(ctx, tok, &reply);
+                    Ok(false) => send(ctx, tok, &format!("ERR name {name} is taken")),
+                    Err(()) => send(ctx, tok, "ERR internal error"),
+                }
                 tok
             }
-            Outcome::Stored { tok, to, result } => {
+            Outcome::Stored {
+                tok,
+                to,
+                key,
+                result,
+            } => {
                 let reply = match result {
                     Ok(Some(msg)) => {
                         // The recipient logged in while the job was queued
                         // (after its login read the database): deliver now.
-                        if let Some(&peer) = self.online.get(&to) {
+                        if let Some(&(_, peer)) = self.online.get(&key) {
                             self.deliver(ctx, peer, vec![msg]);
                         }
                         format!("OK stored for {to}")
@@ -64,42 +71,55 @@ impl Chat {
                 send(ctx, tok, &reply);
                 tok
             }
-            Outcome::LoggedIn { tok, name, result } => {
-                self.logged_in(ctx, tok, name, result);
+            Outcome::LoggedIn { tok, key, result } => {
+                match result {
+                    Ok((name, msgs)) => {
+                        let reply = format!("OK welcome {name}");
+                        self.logged_in(ctx, tok, key, name, &reply, msgs);
+                    }
+                    Err(e) => self.login_failed(ctx, tok, &key, e),
+                }
                 tok
             }
         };
         self.resume(ctx, tok);
     }
 
+    fn login_failed(&mut self, ctx: &mut Ctx<'_>, tok: Token, key: &str, e: LoginError) {
+        let Some(ip) = self.clients.get(&tok).map(|c| c.ip) else {
+            return; // gone while the hash was computing
+        };
+        let reply = match e {
+            LoginError::Internal => "ERR internal error",
+            LoginError::NoSuchUser | LoginError::WrongPassword => {
+                // Both count, so that the lockout says nothing about
+                // whether the name exists.
+                self.lockout.failed(key, ip, ctx.now());
+                "ERR wrong name or password"
+            }
+        };
+        send(ctx, tok, reply);
+    }
+
+    /// `tok` is now `name`: reply, deliver what waited, tell the others.
     fn logged_in(
         &mut self,
         ctx: &mut Ctx<'_>,
         tok: Token,
+        key: String,
         name: String,
-        result: Result<Vec<Offline>, LoginError>,
+        reply: &str,
+        msgs: Vec<Offline>,
     ) {
-        if !self.clients.contains_key(&tok) {
+        let Some(ip) = self.clients.get(&tok).map(|c| c.ip) else {
             return; // gone while the hash was computing
-        }
-        let msgs = match result {
-            Ok(msgs) => msgs,
-            Err(e) => {
-                let reply = match e {
-                    LoginError::Internal => "ERR internal error",
-                    LoginError::NoSuchUser => "ERR wrong name or password",
-                    LoginError::WrongPassword => {
-                        self.failed_login(ctx, &name);
-                        "ERR wrong name or password"
-                    }
-                };
-                return send(ctx, tok, reply);
-            }
         };
-        self.failures.remove(&name);
-        let replaced = self.online.insert(name.clone(), tok);
-        if let Some(old) = replaced {
+        self.lockout.succeeded(&key, ip);
+        let replaced = self.online.insert(key, (name.clone(), tok));
+        if let Some((_, old)) = replaced {
             // One session per user: the newest wins, the old one is told.
+            // Its unconfirmed offline messages go to the new session.
+            self.release_deliveries(old);
             if let Some(c) = self.clients.get_mut(&old) {
                 c.name = None;
                 c.ended = true;
@@ -111,26 +131,10 @@ impl Chat {
             c.name = Some(name.clone());
         }
         log::info!("tok={tok} logged in as {name}");
-        send(ctx, tok, &format!("OK welcome {name}"));
+        send(ctx, tok, reply);
         self.deliver(ctx, tok, msgs);
         if replaced.is_none() {
             self.broadcast(ctx, Some(tok), &format!("* {name} joined"));
-        }
-    }
-
-    fn failed_login(&mut self, ctx: &Ctx<'_>, name: &str) {
-        let f = self.failures.entry(name.to_string()).or_insert(Failures {
-            count: 0,
-            locked_until: None,
-        });
-        f.count += 1;
-        if f.count >= self.limits.max_failures && f.locked_until.is_none() {
-            log::warn!(
-                "{} failed logins for {name}: locked for {:?}",
-                f.count,
-                self.limits.lockout
-            );
-            f.locked_until = Some(ctx.now() + self.limits.lockout);
         }
     }
 }

@@ -6,11 +6,14 @@
 //! `tests/chat_parser_props.rs` feed it arbitrary bytes with proptest.
 #![allow(dead_code)] // the property test uses a different subset than the server
 
+use std::borrow::Cow;
+use unicode_normalization::{is_nfc, UnicodeNormalization};
+
 /// Longest accepted line, without its `\n` / `\r\n`.
 pub const MAX_LINE: usize = 4096;
 /// Longest accepted password, in bytes.
 pub const MAX_PASSWORD: usize = 128;
-/// Longest accepted user name.
+/// Longest accepted user name, in characters.
 pub const MAX_NAME: usize = 32;
 
 /// The result of looking for one line at the front of the input.
@@ -20,7 +23,8 @@ pub enum Frame<'a> {
     Line(&'a [u8], usize),
     /// No `\n` yet, and not too long: wait for more bytes (normal, not an error).
     Incomplete,
-    /// More than [`MAX_LINE`] bytes without a `\n`, or a longer line.
+    /// More than [`MAX_LINE`] bytes without a `\n`, or a longer line. The
+    /// caller answers it and discards up to the line's end ([`line_end`]).
     TooLong,
 }
 
@@ -43,25 +47,35 @@ pub fn next_line(input: &[u8]) -> Frame<'_> {
     }
 }
 
-/// One parsed line. Borrowed from the input: parsing allocates nothing.
+/// After [`Frame::TooLong`]: how many bytes end the overlong line (through
+/// its `\n`), or `None` if its end has not arrived yet (discard them all).
+pub fn line_end(input: &[u8]) -> Option<usize> {
+    input.iter().position(|&b| b == b'\n').map(|i| i + 1)
+}
+
+/// One parsed line. Borrowed from the input: parsing allocates only to
+/// normalise a name that is not already in NFC.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command<'a> {
+    /// `password` has no leading or trailing whitespace (refused otherwise).
     Register {
-        name: &'a str,
+        name: Cow<'a, str>,
         password: &'a str,
     },
+    /// `password` is trimmed: a stray space cannot lock a user out.
     Login {
-        name: &'a str,
+        name: Cow<'a, str>,
         password: &'a str,
     },
     Who,
     Msg {
-        to: &'a str,
+        to: Cow<'a, str>,
         text: &'a str,
     },
     /// A line not starting with `/`: broadcast it.
     Say(&'a str),
     Help,
+    Logout,
     Quit,
     /// An empty line: ignored.
     Empty,
@@ -85,46 +99,78 @@ pub fn parse(line: &[u8]) -> Command<'_> {
         return Command::Say(line);
     };
     let (word, rest) = cmd.split_once(' ').unwrap_or((cmd, ""));
+    // Extra spaces between the words are forgiven.
+    let rest = rest.trim_start();
     match word {
         "register" | "login" => {
             let Some((name, password)) = rest.split_once(' ') else {
                 return Command::Invalid("usage: /register NAME PASSWORD or /login NAME PASSWORD");
             };
-            if !valid_name(name) {
-                return Command::Invalid("invalid name (1-32 of A-Z a-z 0-9 _ -)");
+            let Some(name) = normalize(name) else {
+                return Command::Invalid(NAME_RULE);
+            };
+            let trimmed = password.trim();
+            if word == "register" && trimmed.len() != password.len() {
+                return Command::Invalid("a password may not start or end with whitespace");
             }
-            if password.is_empty() || password.len() > MAX_PASSWORD {
+            if trimmed.is_empty() || trimmed.len() > MAX_PASSWORD {
                 return Command::Invalid("invalid password (1-128 bytes)");
             }
             if word == "register" {
                 Command::Register { name, password }
             } else {
-                Command::Login { name, password }
+                Command::Login {
+                    name,
+                    password: trimmed,
+                }
             }
         }
         "msg" => match rest.split_once(' ') {
-            Some((to, text)) if valid_name(to) && !text.is_empty() => Command::Msg { to, text },
-            Some((to, _)) if !valid_name(to) => Command::Invalid("invalid name"),
+            Some((to, text)) if !text.is_empty() => match normalize(to) {
+                Some(to) => Command::Msg { to, text },
+                None => Command::Invalid(NAME_RULE),
+            },
             _ => Command::Invalid("usage: /msg NAME TEXT"),
         },
         "who" => Command::Who,
         "help" => Command::Help,
+        "logout" => Command::Logout,
         "quit" => Command::Quit,
         _ => Command::Unknown,
     }
 }
 
-/// 1–32 characters of `A-Za-z0-9_-`.
+/// Why a name was refused.
+pub const NAME_RULE: &str = "invalid name (1-32 letters, digits, _ or -)";
+
+/// `name` in NFC, if it is a valid name (see [`valid_name`]).
+pub fn normalize(name: &str) -> Option<Cow<'_, str>> {
+    let name = if is_nfc(name) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.nfc().collect())
+    };
+    valid_name(&name).then_some(name)
+}
+
+/// 1–32 characters, each a Unicode letter or digit, `_` or `-` (so no
+/// whitespace, control or format characters), checked on the NFC form.
 pub fn valid_name(name: &str) -> bool {
-    (1..=MAX_NAME).contains(&name.len())
+    (1..=MAX_NAME).contains(&name.chars().count())
         && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+/// What names are compared by: `Ann`, `ANN` and `ann` are one user, who
+/// keeps the form they registered (the display form) everywhere else.
+pub fn name_key(name: &str) -> String {
+    name.nfc().flat_map(char::to_lowercase).nfc().collect()
 }
 
 /// The reply to `/help`: one line, so that every command has one reply.
-pub const HELP: &str = "OK commands: /register NAME PASSWORD, /login NAME PASSWORD, /who, \
-/msg NAME TEXT, /help, /quit; any other line goes to everyone";
+pub const HELP: &str = "OK commands: /register NAME PASSWORD (logs you in), /login NAME PASSWORD, \
+/who, /msg NAME TEXT, /logout, /help, /quit; any other line goes to everyone";
 
 /// Seconds since the Unix epoch as UTC RFC 3339, e.g. `2026-11-21T10:00:00Z`.
 ///

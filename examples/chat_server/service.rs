@@ -3,7 +3,7 @@
 //!
 //! Owns: who is connected, who is logged in, the per-client queue of lines
 //! waiting behind a worker job, and the offline messages written but not
-//! yet confirmed drained. Does not own: what a line means (`protocol.rs`),
+//! yet confirmed read. Does not own: what a line means (`protocol.rs`),
 //! what each command does (`commands.rs`), or anything that blocks
 //! (`worker.rs`).
 //!
@@ -14,35 +14,36 @@
 
 use crate::client::{send, Client};
 use crate::jobs::{Job, Outcome};
+use crate::lockout::Lockout;
 use crate::protocol::{self, Frame};
 use evloop::{CloseReason, Ctx, Service, Token};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::mpsc::{Receiver, Sender};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Policy knobs from the command line.
 pub struct Limits {
-    /// Failed logins for one name before it is locked.
+    /// Failed logins for one name from one address before it is locked.
     pub max_failures: u32,
-    /// How long a locked name refuses logins.
+    /// How long a lock lasts.
     pub lockout: Duration,
     /// Bytes of lines a client may send while its job is in flight.
     pub max_queued: usize,
-}
-
-pub struct Failures {
-    pub count: u32,
-    pub locked_until: Option<Instant>,
+    /// Broadcast lines per second per client (and the burst allowed).
+    pub say_rate: u32,
+    /// Timestamps on live messages (`[all TIME]`, `[dm TIME]`).
+    pub timestamps: bool,
 }
 
 pub struct Chat {
     pub clients: HashMap<Token, Client>,
-    /// Logged-in users; a BTreeMap so that `/who` is sorted.
-    pub online: BTreeMap<String, Token>,
-    pub failures: HashMap<String, Failures>,
-    /// Ids of offline messages written to some socket and not yet deleted,
-    /// so that a login racing a delete cannot deliver one twice.
+    /// Logged-in users by name key (`protocol::name_key`), with their
+    /// display name; a BTreeMap so that `/who` is sorted.
+    pub online: BTreeMap<String, (String, Token)>,
+    pub lockout: Lockout,
+    /// Ids of offline messages written to some socket and not yet deleted
+    /// or given up, so that a login racing a delete cannot deliver one twice.
     pub delivering: HashSet<i64>,
     /// Dropped with the reactor at the end of `main`, which ends the worker.
     pub jobs: Sender<Job>,
@@ -55,7 +56,7 @@ impl Chat {
         Chat {
             clients: HashMap::new(),
             online: BTreeMap::new(),
-            failures: HashMap::new(),
+            lockout: Lockout::new(limits.max_failures, limits.lockout),
             delivering: HashSet::new(),
             jobs,
             outcomes,
@@ -69,7 +70,8 @@ impl Service for Chat {
 
     fn on_open(&mut self, ctx: &mut Ctx<'_>, tok: Token, peer: SocketAddr) {
         log::info!("tok={tok} connected from {peer}");
-        self.clients.insert(tok, Client::default());
+        let client = Client::new(peer.ip(), self.limits.say_rate, ctx.now());
+        self.clients.insert(tok, client);
         send(
             ctx,
             tok,
@@ -78,12 +80,25 @@ impl Service for Chat {
     }
 
     fn on_data(&mut self, ctx: &mut Ctx<'_>, tok: Token, _: &mut (), input: &[u8]) -> usize {
-        if self.clients.get(&tok).is_none_or(|c| c.ended) {
-            return input.len(); // closing: discard
-        }
         let mut used = 0;
         loop {
-            match protocol::next_line(&input[used..]) {
+            let Some(c) = self.clients.get_mut(&tok) else {
+                return input.len();
+            };
+            if c.ended {
+                return input.len(); // closing: discard
+            }
+            let rest = &input[used..];
+            if c.skipping {
+                // The tail of an overlong line (already answered).
+                let Some(n) = protocol::line_end(rest) else {
+                    return input.len();
+                };
+                c.skipping = false;
+                used += n;
+                continue;
+            }
+            match protocol::next_line(rest) {
                 Frame::Incomplete => return used,
                 Frame::Line(line, n) => {
                     used += n;
@@ -91,9 +106,10 @@ impl Service for Chat {
                 }
                 Frame::TooLong => {
                     // Answered here, before the reactor's own `max_input`
-                    // cap (set above the line cap) would close silently.
+                    // cap (set above the line cap) would close silently;
+                    // the rest of the line is skipped, the client stays.
+                    c.skipping = true;
                     self.too_long(ctx, tok);
-                    return input.len();
                 }
             }
         }
@@ -101,9 +117,17 @@ impl Service for Chat {
 
     fn on_eof(&mut self, ctx: &mut Ctx<'_>, tok: Token, _: &mut (), rest: &[u8]) {
         // A last line without `\n` (e.g. `printf hi | nc -N`) still counts.
-        if !rest.is_empty() && rest.len() <= protocol::MAX_LINE {
-            self.accept_line(ctx, tok, rest);
+        let skipping = self.clients.get(&tok).is_some_and(|c| c.skipping);
+        if !rest.is_empty() && !skipping {
+            if rest.len() <= protocol::MAX_LINE {
+                self.accept_line(ctx, tok, rest);
+            } else {
+                self.too_long(ctx, tok);
+            }
         }
+        // A clean EOF after the offline messages drained: the client read
+        // them (a client that closes with unread data sends RST, not FIN).
+        self.confirm(tok);
         // Replies still to come from the worker: keep the socket open for
         // them (`nc -N` sends EOF right after its last line).
         if let Some(c) = self.clients.get_mut(&tok) {
@@ -118,30 +142,21 @@ impl Service for Chat {
         let Some(c) = self.clients.get_mut(&tok) else {
             return;
         };
-        if c.undrained.is_empty() {
-            return;
-        }
-        // The kernel has the bytes: now (and only now) forget them.
-        let ids = std::mem::take(&mut c.undrained);
-        let _ = self.jobs.send(Job::Delete { ids });
+        // The kernel has the bytes, which is not yet proof that the client
+        // read them: wait for its next line or a clean EOF (`confirm`).
+        let drained = std::mem::take(&mut c.undrained);
+        c.unconfirmed.extend(drained);
     }
 
     fn on_close(&mut self, ctx: &mut Ctx<'_>, tok: Token, _: (), reason: &CloseReason) {
+        // Not confirmed: keep them stored, they are delivered next login.
+        self.release_deliveries(tok);
+        self.log_out(ctx, tok);
         let Some(c) = self.clients.remove(&tok) else {
             return;
         };
-        // Not drained: keep them stored, they are delivered next login.
-        for id in &c.undrained {
-            self.delivering.remove(id);
-        }
         let who = c.name.as_deref().unwrap_or("-");
         log::info!("tok={tok} user={who} disconnected: {reason}");
-        if let Some(name) = c.name {
-            if self.online.get(&name) == Some(&tok) {
-                self.online.remove(&name);
-                self.broadcast(ctx, None, &format!("* {name} left"));
-            }
-        }
     }
 
     fn on_wake(&mut self, ctx: &mut Ctx<'_>) {
@@ -156,7 +171,7 @@ impl Service for Chat {
             send(ctx, tok, "* server shutting down");
         }
         // The worker keeps running while the goodbyes flush (deletes of
-        // offline messages drained now still happen). `main` drops the
+        // offline messages confirmed now still happen). `main` drops the
         // reactor, and with it the job sender, after `run()` returns.
     }
 }

@@ -1,5 +1,5 @@
-//! Durable state in SQLite: users (name + argon2 PHC hash) and offline
-//! messages.
+//! Durable state in SQLite: users (display name, case-folded name key,
+//! argon2 PHC hash) and offline messages.
 //!
 //! Owns: the schema and every SQL statement. Does not own: threads or
 //! hashing; only the worker thread (`worker.rs`) ever touches a `Store`,
@@ -49,7 +49,8 @@ impl Store {
              PRAGMA foreign_keys=ON;
              CREATE TABLE IF NOT EXISTS users (
                  name TEXT PRIMARY KEY,
-                 hash TEXT NOT NULL
+                 hash TEXT NOT NULL,
+                 key TEXT
              );
              CREATE TABLE IF NOT EXISTS offline (
                  id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -61,38 +62,58 @@ impl Store {
              CREATE INDEX IF NOT EXISTS offline_by_recipient ON offline(recipient, id);",
         )
         .map_err(fail)?;
+        // `key` (the case-folded name) came later: add it to an older
+        // database. Its names were ASCII, so SQLite's `lower` folds them.
+        let has_key: bool = db
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'key'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(fail)?;
+        if !has_key {
+            db.execute_batch("ALTER TABLE users ADD COLUMN key TEXT")
+                .map_err(fail)?;
+        }
+        db.execute_batch(
+            "UPDATE users SET key = lower(name) WHERE key IS NULL;
+             CREATE UNIQUE INDEX IF NOT EXISTS users_by_key ON users(key);",
+        )
+        .map_err(fail)?;
         Ok(Store { db })
     }
 
-    /// Add a user; `Ok(false)` if the name is taken.
-    pub fn create_user(&self, name: &str, hash: &str) -> Result<bool> {
+    /// Add user `name` (display form) with name key `key`; `Ok(false)` if
+    /// the key is taken (by any case or normalisation variant).
+    pub fn create_user(&self, name: &str, key: &str, hash: &str) -> Result<bool> {
         let n = self.db.execute(
-            "INSERT OR IGNORE INTO users (name, hash) VALUES (?1, ?2)",
-            params![name, hash],
+            "INSERT OR IGNORE INTO users (name, key, hash) VALUES (?1, ?2, ?3)",
+            params![name, key, hash],
         )?;
         Ok(n == 1)
     }
 
-    /// The stored PHC hash of `name`, if registered.
-    pub fn password_hash(&self, name: &str) -> Result<Option<String>> {
+    /// The display name and PHC hash of the user with name key `key`.
+    pub fn user(&self, key: &str) -> Result<Option<(String, String)>> {
         self.db
-            .query_row("SELECT hash FROM users WHERE name = ?1", [name], |r| {
-                r.get(0)
+            .query_row("SELECT name, hash FROM users WHERE key = ?1", [key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
             })
             .optional()
     }
 
-    /// Store a message for `to`; `Ok(None)` if `to` is not registered.
+    /// Store a message for the user with name key `to`; `Ok(None)` if there
+    /// is none.
     pub fn store_message(&self, to: &str, from: &str, text: &str, at: i64) -> Result<Option<i64>> {
         let n = self.db.execute(
             "INSERT INTO offline (recipient, sender, text, at)
-             SELECT name, ?2, ?3, ?4 FROM users WHERE name = ?1",
+             SELECT name, ?2, ?3, ?4 FROM users WHERE key = ?1",
             params![to, from, text, at],
         )?;
         Ok((n == 1).then(|| self.db.last_insert_rowid()))
     }
 
-    /// Every message waiting for `name`, oldest first. They stay stored
+    /// Every message waiting for `name` (display form), oldest first. They stay stored
     /// until [`delete`](Self::delete): delivery is confirmed by the loop.
     pub fn offline_for(&self, name: &str) -> Result<Vec<Offline>> {
         let mut stmt = self.db.prepare_cached(

@@ -8,12 +8,16 @@
 //! order the loop sent (a delete can never overtake the login it follows).
 //! The thread ends when the loop drops its `Sender`: `for job in jobs` then
 //! finishes every queued job first, which is how shutdown keeps queued writes.
+//! A hashing job whose client is gone (its `alive` flag is clear) is skipped:
+//! nobody would read the answer, and at shutdown every client is gone, so a
+//! backlog of logins would otherwise delay the exit by a hash each.
 
 use crate::jobs::{Job, LoginError, Outcome};
 use crate::store::{Offline, Store};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, Params};
 use evloop::Handle;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::{self, JoinHandle};
 
@@ -30,7 +34,16 @@ pub fn spawn(
         .name("chat-worker".into())
         .spawn(move || {
             let mut w = Worker::new(store, params);
+            let mut skipped = 0u64;
             for job in jobs {
+                if let Job::Register { tok, alive, .. } | Job::Login { tok, alive, .. } = &job {
+                    if !alive.load(Ordering::Acquire) {
+                        log::debug!("worker: tok={tok} is gone, skipping its job");
+                        skipped += 1;
+                        continue;
+                    }
+                    log::debug!("worker: hashing for tok={tok}");
+                }
                 let out = w.run(job);
                 if outcomes.send(out).is_err() {
                     // The loop is gone (it finished); keep draining jobs so
@@ -39,7 +52,9 @@ pub fn spawn(
                 }
                 handle.wake();
             }
-            log::info!("worker: all queued jobs done, stopping");
+            log::info!(
+                "worker: all queued jobs done ({skipped} of gone clients skipped), stopping"
+            );
         })
 }
 
@@ -70,36 +85,42 @@ impl Worker {
             Job::Register {
                 tok,
                 name,
+                key,
                 password,
+                ..
             } => {
-                let result = self.register(&name, &password).map_err(|e| {
+                let result = self.register(&name, &key, &password).map_err(|e| {
                     log::error!("register {name}: {e}");
                 });
                 Outcome::Registered { tok, name, result }
             }
             Job::Login {
-                tok,
-                name,
-                password,
+                tok, key, password, ..
             } => {
-                let result = self.login(&name, &password);
-                Outcome::LoggedIn { tok, name, result }
+                let result = self.login(&key, &password);
+                Outcome::LoggedIn { tok, key, result }
             }
             Job::Store {
                 tok,
                 from,
                 to,
+                key,
                 text,
                 at,
             } => {
-                let result = match self.store.store_message(&to, &from, &text, at) {
+                let result = match self.store.store_message(&key, &from, &text, at) {
                     Ok(id) => Ok(id.map(|id| Offline { id, from, text, at })),
                     Err(e) => {
                         log::error!("storing a message for {to}: {e}");
                         Err(())
                     }
                 };
-                Outcome::Stored { tok, to, result }
+                Outcome::Stored {
+                    tok,
+                    to,
+                    key,
+                    result,
+                }
             }
             Job::Delete { ids } => {
                 if let Err(e) = self.store.delete(&ids) {
@@ -112,14 +133,9 @@ impl Worker {
         }
     }
 
-    fn register(&mut self, name: &str, password: &str) -> Result<bool, String> {
+    fn register(&mut self, name: &str, key: &str, password: &str) -> Result<bool, String> {
         // Cheap check first: do not spend a hash on a taken name.
-        if self
-            .store
-            .password_hash(name)
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
+        if self.store.user(key).map_err(|e| e.to_string())?.is_some() {
             return Ok(false);
         }
         // A fresh random salt per password (from the OS, via getrandom).
@@ -129,28 +145,31 @@ impl Worker {
             .map_err(|e| e.to_string())?
             .to_string();
         self.store
-            .create_user(name, &hash)
+            .create_user(name, key, &hash)
             .map_err(|e| e.to_string())
     }
 
-    fn login(&mut self, name: &str, password: &str) -> Result<Vec<Offline>, LoginError> {
-        let stored = self.store.password_hash(name).map_err(|e| {
-            log::error!("login {name}: {e}");
+    fn login(&mut self, key: &str, password: &str) -> Result<(String, Vec<Offline>), LoginError> {
+        let stored = self.store.user(key).map_err(|e| {
+            log::error!("login {key}: {e}");
             LoginError::Internal
         })?;
-        let hash = stored.as_deref().unwrap_or(&self.dummy);
+        let hash = stored.as_ref().map_or(self.dummy.as_str(), |(_, h)| h);
         // argon2 compares the digests in constant time.
         let ok = self
             .argon
             .verify_password(password.as_bytes(), hash)
             .is_ok();
-        match (stored.is_some(), ok) {
-            (false, _) => Err(LoginError::NoSuchUser),
-            (true, false) => Err(LoginError::WrongPassword),
-            (true, true) => self.store.offline_for(name).map_err(|e| {
-                log::error!("loading offline messages for {name}: {e}");
-                LoginError::Internal
-            }),
+        match (stored, ok) {
+            (None, _) => Err(LoginError::NoSuchUser),
+            (Some(_), false) => Err(LoginError::WrongPassword),
+            (Some((name, _)), true) => match self.store.offline_for(&name) {
+                Ok(msgs) => Ok((name, msgs)),
+                Err(e) => {
+                    log::error!("loading offline messages for {name}: {e}");
+                    Err(LoginError::Internal)
+                }
+            },
         }
     }
 }

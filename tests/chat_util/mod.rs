@@ -67,7 +67,33 @@ impl Client {
     /// Connect and read the greeting.
     #[track_caller]
     pub fn connect(addr: SocketAddr) -> Client {
-        let w = util::connect(addr);
+        Client::greeted(util::connect(addr))
+    }
+
+    /// Connect from another loopback address (all of 127.0.0.0/8 is the
+    /// loopback interface on Linux), as a second machine would.
+    #[track_caller]
+    pub fn connect_from(addr: SocketAddr, from: [u8; 4]) -> Client {
+        // tokio's TcpSocket binds before connecting without `unsafe`.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .expect("runtime");
+        let w = rt.block_on(async {
+            let s = tokio::net::TcpSocket::new_v4().expect("socket");
+            s.bind((from, 0).into()).expect("bind a loopback source");
+            // Loopback: answered (or refused) at once.
+            s.connect(addr).await.expect("connect")
+        });
+        let w = w.into_std().expect("into std");
+        w.set_nonblocking(false).unwrap();
+        w.set_read_timeout(Some(TIMEOUT)).unwrap();
+        w.set_write_timeout(Some(TIMEOUT)).unwrap();
+        Client::greeted(w)
+    }
+
+    #[track_caller]
+    fn greeted(w: TcpStream) -> Client {
         let r = BufReader::new(w.try_clone().expect("clone stream"));
         let mut c = Client { r, w };
         let hello = c.line();
@@ -124,10 +150,18 @@ impl Client {
         self.wait_for(want);
     }
 
+    /// Register `name`, which also logs this connection in as `name`.
     #[track_caller]
     pub fn register(&mut self, name: &str, password: &str) {
         let reply = self.ask(&format!("/register {name} {password}"));
-        assert_eq!(reply, format!("OK registered {name}"));
+        assert_eq!(reply, format!("OK registered {name}, logged in"));
+    }
+
+    /// Register `name`, then log out again (to set up accounts).
+    #[track_caller]
+    pub fn add_account(&mut self, name: &str, password: &str) {
+        self.register(name, password);
+        assert_eq!(self.ask("/logout"), format!("OK logged out {name}"));
     }
 
     #[track_caller]
@@ -157,13 +191,62 @@ impl Client {
     pub fn stream(&mut self) -> &mut TcpStream {
         &mut self.w
     }
+
+    /// Close with a reset (see [`reset`]).
+    #[track_caller]
+    pub fn reset(self) {
+        drop(self.r);
+        reset(self.w);
+    }
 }
 
-/// A client that registered and logged in as `name`.
+/// A client that registered (and so is logged in) as `name`.
 #[track_caller]
 pub fn user(addr: SocketAddr, name: &str, password: &str) -> Client {
     let mut c = Client::connect(addr);
     c.register(name, password);
-    c.login(name, password);
     c
+}
+
+/// Close `stream` with a reset (RST) instead of a FIN: `SO_LINGER` 0, then
+/// drop it, as a crashing client would.
+#[track_caller]
+pub fn reset(stream: TcpStream) {
+    util::set_linger_zero(&stream);
+    drop(stream);
+}
+
+/// How many offline messages the data directory holds, read straight
+/// from the SQLite file (WAL allows a reader beside the server).
+#[track_caller]
+pub fn stored_messages(data: &TempDir) -> i64 {
+    count_rows(data, "offline")
+}
+
+/// How many accounts the data directory holds (see [`stored_messages`]).
+#[track_caller]
+pub fn stored_users(data: &TempDir) -> i64 {
+    count_rows(data, "users")
+}
+
+#[track_caller]
+fn count_rows(data: &TempDir, table: &str) -> i64 {
+    let db = rusqlite::Connection::open_with_flags(
+        data.path().join("chat.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the chat database");
+    db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("counting {table}: {e}"))
+}
+
+/// Send `sig` to the example without waiting for it to exit.
+pub fn signal(server: &Example, sig: i32) {
+    // SAFETY: kill(2) on our own child's pid has no memory effects.
+    unsafe { libc::kill(server.child.id() as i32, sig) };
+}
+
+/// How many times `marker` appears in the example's stderr so far.
+pub fn log_count(server: &Example, marker: &str) -> usize {
+    server.stderr.lock().unwrap().matches(marker).count()
 }
