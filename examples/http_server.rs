@@ -12,7 +12,9 @@
 //!   --keepalive-timeout SECS     idle keep-alive connections close after this (default 60)
 //!   --max-body BYTES             larger request bodies get 413 (default 1048576)
 //!   --max-conns N                refuse connections beyond N with a 503 (default 10000)
-//!   --idle-timeout SECS, --max-output BYTES, --pitfall NAME: as for tcp_echo_server
+//!   --idle-timeout SECS          close connections idle this long (default: never)
+//!   --max-output BYTES           close a peer whose unsent output passes this (default 4 MiB)
+//!   --pitfall NAME               reproduce a classic bug (default: none; repeatable)
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.
@@ -23,10 +25,6 @@ mod common;
 use evloop::http::{Request, Response, Server, ServerConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
-
-const USAGE: &str = "usage: http_server [--addr HOST:PORT] [--head-timeout SECS] \
-[--keepalive-timeout SECS] [--max-body BYTES] [--max-conns N] [--idle-timeout SECS] \
-[--max-output BYTES] [--pitfall NAME]...";
 
 /// The tutorial's handler: it looks at the path only, so `POST /go` is
 /// answered like `GET /go` (and HEAD gets the headers without the body).
@@ -73,7 +71,7 @@ fn seconds(args: &mut common::Args, key: &str, default: Duration) -> Duration {
 
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("http_server.rs"));
     let addr = args.addr("127.0.0.1:9000");
     let config = args.config();
     let mut http = ServerConfig::default();

@@ -81,6 +81,9 @@ metrics! {
     output_overflows,
     /// Connections closed by the idle timeout.
     idle_timeouts,
+    /// Connections aborted (not closed gracefully) at shutdown: a second
+    /// signal, or `shutdown_grace` ran out. Non-zero means "not clean".
+    shutdown_aborts,
     /// UDP datagrams received.
     udp_in,
     /// UDP datagrams sent.

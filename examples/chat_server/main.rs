@@ -14,7 +14,9 @@
 //!   --max-failures N      failed logins before a name is locked (default 5)
 //!   --lockout-secs SECS   how long it stays locked (default 30)
 //!   --max-output BYTES    disconnect a client whose unsent output passes this (default 1 MiB)
-//!   --max-conns N, --idle-timeout SECS   as in every server example
+//!   --max-conns N         refuse connections beyond N (default 10000)
+//!   --idle-timeout SECS   close connections idle this long (default: never)
+//!   --pitfall NAME        reproduce a classic bug (default: none; repeatable)
 //!
 //! The lesson: blocking work off the loop. Hashing a password with argon2
 //! takes tens of milliseconds of CPU on purpose, and a SQLite commit with
@@ -62,13 +64,9 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-const USAGE: &str = "usage: chat_server [--addr HOST:PORT] [--data DIR] [--kdf-mem-kib N] \
-[--kdf-iters N] [--max-failures N] [--lockout-secs SECS] [--max-output BYTES] [--max-conns N] \
-[--idle-timeout SECS]";
-
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("main.rs"));
     let addr = args.addr("127.0.0.1:8888");
     let data = PathBuf::from(args.value("data", "./chat-data".to_string()));
     let mem_kib: u32 = args.value("kdf-mem-kib", argon2::Params::DEFAULT_M_COST);
@@ -114,6 +112,7 @@ fn main() {
         .unwrap_or_else(|e| common::fail(format!("cannot start the worker thread: {e}")));
 
     let result = reactor.run();
+    let metrics = reactor.metrics();
     // Dropping the reactor drops the service and its job sender: the
     // worker finishes every queued job (database writes too), then returns.
     drop(reactor);
@@ -123,5 +122,6 @@ fn main() {
     if let Err(e) = result {
         common::fail(format!("event loop failed: {e}"));
     }
+    common::exit_if_aborted(&metrics); // a second Ctrl-C is not "clean"
     log::info!("stopped cleanly");
 }
