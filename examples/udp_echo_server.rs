@@ -8,8 +8,8 @@
 //!
 //! Options:
 //!   --addr HOST:PORT     where to bind (default 127.0.0.1:9090)
-//!   --reply TEXT         answer every datagram with TEXT instead of echoing
-//!                        (the tutorial's variant answers `server接收数据成功`)
+//!   --reply TEXT         answer every datagram with TEXT (default: echo it; the
+//!                        tutorial's variant answers `server接收数据成功`)
 //!
 //! What you see on stdout, one line per datagram, as the Go server prints it:
 //!
