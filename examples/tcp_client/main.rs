@@ -100,6 +100,12 @@ impl Client {
             let line: Vec<u8> = self.line.drain(..=i).collect();
             self.send_line(ctx, &line);
         }
+        // A bound: a "line" this long is no quit word; send what we have.
+        if self.line.len() > HIGH_WATER && !self.done_sending {
+            if let Some(sock) = self.sock {
+                ctx.write(sock, &std::mem::take(&mut self.line));
+            }
+        }
     }
 
     fn send_line(&mut self, ctx: &mut Ctx<'_>, line: &[u8]) {
