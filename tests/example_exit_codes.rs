@@ -1,7 +1,7 @@
 //! Honest exit codes: a client whose connection is reset, and a program
 //! whose shutdown had to abort connections (a second Ctrl-C while output
 //! is still owed), exit 1 with one `NAME: reason` line on stderr instead
-//! of 0 (and the chat server no longer says "stopped cleanly" then).
+//! of 0.
 
 mod util;
 use std::io::{Read, Write};

@@ -61,6 +61,7 @@ fn spawn_limited(pitfall: bool) -> Example {
         args.extend(["--pitfall", "no-emfile-guard"]);
     }
     let opts = Spawn {
+        rust_log: "debug", // the final `evloop stopped: ... polls=N` line is debug
         nofile: Some(NOFILE),
         wait_for_addr: true,
         ..Spawn::default()
