@@ -19,7 +19,9 @@ fn corrupting_echo_server() -> (String, thread::JoinHandle<()>) {
     let t = thread::spawn(move || {
         let mut conns = Vec::new();
         for _ in 0..CONNS {
-            let Ok((mut s, _)) = listener.accept() else { break };
+            let Ok((mut s, _)) = listener.accept() else {
+                break;
+            };
             conns.push(thread::spawn(move || {
                 let _ = s.set_read_timeout(Some(TIMEOUT));
                 let mut buf = [0; 4096];
@@ -43,8 +45,21 @@ fn echo_bench_counts_mismatches_and_exits_1_against_a_corrupting_server() {
     let (addr, server) = corrupting_echo_server();
     let conns = CONNS.to_string();
     let args = [
-        "--addr", &addr, "--mode", "tcp-echo", "--conns", &conns, "--size", "100", "--rate",
-        "200", "--duration", "1", "--warmup", "0.2", "--json",
+        "--addr",
+        &addr,
+        "--mode",
+        "tcp-echo",
+        "--conns",
+        &conns,
+        "--size",
+        "100",
+        "--rate",
+        "200",
+        "--duration",
+        "1",
+        "--warmup",
+        "0.2",
+        "--json",
     ];
     let mut bench = spawn_example("echo_bench", &args, false);
     let code = bench.wait();
@@ -52,12 +67,18 @@ fn echo_bench_counts_mismatches_and_exits_1_against_a_corrupting_server() {
     let err = bench.stderr_with("echo_bench: ");
     assert_eq!(code, Some(1), "stdout: {out} stderr: {err}");
     let json = out.trim();
-    assert!(json.starts_with('{') && json.ends_with('}'), "results still printed: {out:?}");
+    assert!(
+        json.starts_with('{') && json.ends_with('}'),
+        "results still printed: {out:?}"
+    );
     let mismatches = field(json, "mismatches");
     assert!(mismatches > 0.0, "no mismatches counted: {json}");
     // A wrong answer is still an answer: operations completed too.
     assert!(field(json, "ops") > 0.0, "{json}");
-    let reason: Vec<&str> = err.lines().filter(|l| l.starts_with("echo_bench: ")).collect();
+    let reason: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("echo_bench: "))
+        .collect();
     assert_eq!(reason.len(), 1, "stderr: {err}");
     assert!(reason[0].contains("mismatches"), "{}", reason[0]);
     server.join().expect("server thread");
@@ -67,8 +88,14 @@ fn echo_bench_counts_mismatches_and_exits_1_against_a_corrupting_server() {
 #[track_caller]
 fn field(json: &str, key: &str) -> f64 {
     let pat = format!("\"{key}\":");
-    let start = json.find(&pat).unwrap_or_else(|| panic!("no {key} in {json}")) + pat.len();
+    let start = json
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + pat.len();
     let rest = &json[start..];
     let end = rest.find([',', '}']).unwrap_or(rest.len());
-    rest[..end].trim().parse().unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
+    rest[..end]
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
 }

@@ -47,7 +47,9 @@ fn tcp_server(conns: usize, echo: bool) -> (String, thread::JoinHandle<()>) {
     let addr = listener.local_addr().expect("addr").to_string();
     let t = thread::spawn(move || {
         for _ in 0..conns {
-            let Ok((mut s, _)) = listener.accept() else { return };
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
             let _ = s.set_read_timeout(Some(TIMEOUT));
             let mut buf = [0; 4096];
             while let Ok(n @ 1..) = s.read(&mut buf) {

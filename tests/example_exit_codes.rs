@@ -113,7 +113,12 @@ fn echo_server_exits_1_when_a_second_sigint_aborts_unsent_output() {
     let chunk = vec![b'x'; 64 * 1024];
     // Send without reading until the echoes back up in the server.
     for _ in 0..1024 {
-        if server.stderr.lock().unwrap().contains("WouldBlock pending=") {
+        if server
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("WouldBlock pending=")
+        {
             break;
         }
         let _ = s.write(&chunk); // may time out once everything is full

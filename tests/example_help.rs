@@ -40,7 +40,13 @@ fn examples() -> Vec<(String, Vec<PathBuf>)> {
 /// The option keys (without `--`) that `source` reads through `common::Args`.
 fn options_read(source: &str) -> Vec<String> {
     let mut keys = Vec::new();
-    for call in [".value(\"", ".get(\"", ".flag(\"", ".all(\"", "(&mut args, \""] {
+    for call in [
+        ".value(\"",
+        ".get(\"",
+        ".flag(\"",
+        ".all(\"",
+        "(&mut args, \"",
+    ] {
         for (at, _) in source.match_indices(call) {
             let rest = &source[at + call.len()..];
             if let Some(end) = rest.find('"') {

@@ -49,7 +49,10 @@ fn quit_words_are_case_insensitive_and_nothing_after_them_is_sent() {
     assert_eq!(out, "one\n");
     let (code, out) = client_with_open_stdin(&addr, &["--quit-word", "bye"], b"q\nBye\nz\n");
     assert_eq!(code, Some(0));
-    assert_eq!(out, "q\n", "with --quit-word bye, `q` is a line like any other");
+    assert_eq!(
+        out, "q\n",
+        "with --quit-word bye, `q` is a line like any other"
+    );
     assert_eq!(server.interrupt(), Some(0));
 }
 
@@ -57,11 +60,37 @@ fn quit_words_are_case_insensitive_and_nothing_after_them_is_sent() {
 fn quit_word_none_sends_every_line_and_ends_at_eof() {
     let mut server = echo_server();
     let addr = server.addr().to_string();
-    let mut client = spawn_example("tcp_client", &["--addr", &addr, "--quit-word", "none"], false);
+    let mut client = spawn_example(
+        "tcp_client",
+        &["--addr", &addr, "--quit-word", "none"],
+        false,
+    );
     let mut stdin = client.child.stdin.take().expect("stdin");
     stdin.write_all(b"q\nexit\nhi\n").expect("write stdin");
     drop(stdin); // the end of stdin is then the only way out
     assert_eq!(client.wait(), Some(0));
     assert_eq!(client.stdout(), "q\nexit\nhi\n");
     assert_eq!(server.interrupt(), Some(0));
+}
+
+/// The wait for owed replies is bounded: a server that reads our lines
+/// and our FIN but never answers or closes is left after `--wait` of
+/// silence, and that is still a normal exit.
+#[test]
+fn quitting_waits_for_a_silent_server_only_until_wait_passes() {
+    let listener = std::net::TcpListener::bind(loopback0()).expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().expect("accept");
+        s.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        let mut got = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut s, &mut got); // to our FIN
+        (got, s) // the stream stays open (silent) until the test drops it
+    });
+    let (code, out) = client_with_open_stdin(&addr, &["--wait", "0.2"], b"hi\nq\n");
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "");
+    let (got, stream) = server.join().expect("server thread");
+    assert_eq!(got, b"hi\n");
+    drop(stream);
 }

@@ -65,5 +65,8 @@ fn prints_one_line_per_datagram_with_the_trailing_newline_cut() {
         format!("data:hello addr:{me} count:6\ndata:a\\u{{1b}}b addr:{me} count:3\n")
     );
     let err = server.stderr.lock().unwrap().clone();
-    assert!(!err.contains("udp from="), "per-datagram log line at info: {err}");
+    assert!(
+        !err.contains("udp from="),
+        "per-datagram log line at info: {err}"
+    );
 }

@@ -245,7 +245,9 @@ impl Args {
             fail("unknown option -v (--help lists the options)");
         }
         if let Some(extra) = self.positional.first() {
-            fail(format!("unexpected argument {extra:?} (--help lists the options)"));
+            fail(format!(
+                "unexpected argument {extra:?} (--help lists the options)"
+            ));
         }
     }
 }

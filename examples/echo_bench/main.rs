@@ -119,15 +119,10 @@ fn main() {
     } else {
         print!("{}", total.table(&opts));
     }
-    let bad = [
-        (total.errors, "errors"),
-        (total.mismatches, "mismatches"),
-        (total.timeouts, "timeouts"),
-    ];
-    let bad: Vec<String> = bad
+    let (e, m, t) = (total.errors, total.mismatches, total.timeouts);
+    let bad: Vec<String> = [(e, "errors"), (m, "mismatches"), (t, "timeouts")]
         .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {what}"))
+        .filter_map(|&(n, what)| (n > 0).then(|| format!("{n} {what}")))
         .collect();
     if !bad.is_empty() {
         common::fail(format!("the run was not clean: {}", bad.join(", ")));

@@ -19,32 +19,16 @@
 //!   -v, --verbose        log more (-v info, -vv debug, -vvv trace; default: only
 //!                        warnings and errors; RUST_LOG overrides)
 //!
-//! Each line is sent *with* its newline. A quit word, piped or typed, and
-//! the end of stdin (Ctrl-D, or the end of a pipe) end the session the same
-//! way: stop reading stdin and half-close, so the server sees EOF, then keep
-//! printing the replies still owed until the server closes (or stays silent
-//! for `--wait`), and exit 0. So `printf 'a\nb\nq\n' | tcp_client` prints
-//! `a` and `b`: the quit does not cut off their echoes. What the server
-//! sends is printed byte for byte, except that a chunk with no newline at
-//! all (the ok server's `ok`) gets one, as the Go client's `fmt.Println`
-//! does, so each `ok` lands on its own line. Works with the echo, ok,
-//! print-only and chat servers alike, because reading and typing are
-//! independent.
-//!
-//! Exit status: 0 when the session ended normally (quit, end of stdin, the
-//! server closed, one Ctrl-C); 1 with one line on stderr when the connect
-//! failed, the connection broke (`Connection reset by peer`), or a second
-//! Ctrl-C aborted it.
-//!
-//! # Two inputs, one thread
-//! The Go client blocks in `ReadString` on stdin, so it needs a goroutine
-//! to read the socket meanwhile. Here stdin is one more source in the same
-//! `Poll` (see `stdin.rs`): `on_ready` says stdin is readable, `on_data`
-//! says the socket delivered, and neither ever waits for the other.
-//!
-//! Flow control: when more than 256 KiB wait to be sent, we stop reading
-//! stdin and resume from `on_drained`, so `yes | tcp_client` cannot grow
-//! the output queue without bound (and never hits `max_output`).
+//! Each line is sent *with* its newline. A quit word (piped or typed) and
+//! the end of stdin end the session the same way: stop reading stdin,
+//! half-close, keep printing the replies still owed until the server closes
+//! (or is silent for `--wait`), exit 0. So the quit does not cut off the
+//! echoes of `a` and `b`. Server bytes are printed as they are, except that
+//! a chunk with no newline at all (the ok server's `ok`) gets one, as the
+//! Go client's `fmt.Println` does. Exit 1, with one line on stderr, when the
+//! connect fails, the connection breaks (`Connection reset by peer`), or a
+//! second Ctrl-C aborts it. Stdin is one more source of the same loop, with
+//! flow control: see `stdin.rs`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -58,6 +42,7 @@ use stdin::{Got, Stdin};
 
 const HIGH_WATER: usize = 256 * 1024;
 
+#[derive(Default)]
 struct Client {
     sock: Option<Token>,
     stdin: Option<Stdin>,
@@ -71,7 +56,7 @@ struct Client {
     /// How long the server may stay silent once we are done sending.
     wait: Duration,
     /// When the server last sent something (or we stopped sending).
-    last_heard: Instant,
+    last_heard: Option<Instant>,
     failed: Option<String>,
 }
 
@@ -145,7 +130,7 @@ impl Client {
             log::info!("done sending: sending FIN, still reading");
             ctx.shutdown_write(sock);
         }
-        self.last_heard = ctx.now();
+        self.last_heard = Some(ctx.now());
         ctx.timer(self.wait, 0);
     }
 }
@@ -162,7 +147,7 @@ impl Service for Client {
     }
 
     fn on_data(&mut self, ctx: &mut Ctx<'_>, _tok: Token, _c: &mut (), input: &[u8]) -> usize {
-        self.last_heard = ctx.now();
+        self.last_heard = Some(ctx.now());
         if input.contains(&b'\n') {
             stdin::print_all(input);
             self.mid_line = !input.ends_with(b"\n");
@@ -198,7 +183,8 @@ impl Service for Client {
     /// stopped sending? Then stop waiting for it (that is not an error:
     /// everything we had was sent, the server just keeps its side open).
     fn on_timer(&mut self, ctx: &mut Ctx<'_>, _tag: u64) {
-        let quiet = ctx.now().saturating_duration_since(self.last_heard);
+        let since = self.last_heard.unwrap_or_else(|| ctx.now());
+        let quiet = ctx.now().saturating_duration_since(since);
         if quiet < self.wait {
             ctx.timer(self.wait - quiet, 0);
             return;
@@ -238,16 +224,9 @@ fn main() {
         list => list.split(',').map(|w| w.trim().to_lowercase()).collect(),
     };
     let client = Client {
-        sock: None,
-        stdin: None,
-        line: Vec::new(),
-        mid_line: false,
-        open: false,
-        done_sending: false,
         quit_words,
         wait: Duration::from_secs_f64(wait),
-        last_heard: Instant::now(),
-        failed: None,
+        ..Client::default()
     };
     let config = evloop::Config {
         handle_signals: true,

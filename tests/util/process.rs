@@ -23,7 +23,10 @@ use std::time::{Duration, Instant};
 pub fn example_path(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    build_example(name, profile_dir.file_name().is_some_and(|p| p == "release"));
+    build_example(
+        name,
+        profile_dir.file_name().is_some_and(|p| p == "release"),
+    );
     profile_dir.join("examples").join(name)
 }
 
