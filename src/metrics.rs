@@ -1,7 +1,8 @@
 //! [`Metrics`]: counters the reactor keeps about itself.
 //!
-//! Owns: the counters, their one-line summary (logged at shutdown), and the
-//! copy other threads read through a [`Handle`](crate::Handle).
+//! Owns: the counters, their one-line summary (logged at debug level at
+//! shutdown), and the copy other threads read through a
+//! [`Handle`](crate::Handle).
 //! Does not own: deciding what to count; the phase that does a thing counts it.
 //!
 //! Why two copies: the loop bumps plain `u64`s (no atomics on the hot path)
