@@ -122,7 +122,8 @@ fn main() {
     let (e, m, t) = (total.errors, total.mismatches, total.timeouts);
     let bad: Vec<String> = [(e, "errors"), (m, "mismatches"), (t, "timeouts")]
         .iter()
-        .filter_map(|&(n, what)| (n > 0).then(|| format!("{n} {what}")))
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
         .collect();
     if !bad.is_empty() {
         common::fail(format!("the run was not clean: {}", bad.join(", ")));
