@@ -17,8 +17,10 @@
 # connections open, per connection.
 #
 # Output: benches/results.md and benches/cpu_per_op.svg (drawn by the Python
-# at the end); raw rows and
-# server logs in target/bench-compare/. Every run is bounded in time.
+# at the end); raw rows and server logs in target/bench-compare/. A QUICK
+# smoke run writes its results.md and chart to target/bench-compare/ too, so
+# it never overwrites the committed full-run results (RESULTS_DIR overrides
+# where they go). Every run is bounded in time.
 # Environment: QUICK, ROUNDS, DURATION, WARMUP, IDLE_CONNS, RATE_A, RATE_B,
 # RATE_D, RATE_E; WORKLOADS (default "a b c d e mem": run a subset);
 # REPORT_ONLY=1 (only rebuild results.md and the chart from the raw rows).
@@ -36,6 +38,11 @@ fi
 IDLE_CONNS=${IDLE_CONNS:-5000}
 RATE_A=${RATE_A:-40000} RATE_B=${RATE_B:-100000} RATE_D=${RATE_D:-20000} RATE_E=${RATE_E:-20000}
 OUT=${OUT:-target/bench-compare}
+if [[ ${QUICK:-0} == 1 ]]; then
+    RESULTS_DIR=${RESULTS_DIR:-$OUT}
+else
+    RESULTS_DIR=${RESULTS_DIR:-benches}
+fi
 WORKLOADS=" ${WORKLOADS:-a b c d e mem} "
 wants() { [[ $WORKLOADS == *" $1 "* ]]; }
 export RUST_LOG=warn # servers and echo_bench: log trouble only
@@ -68,7 +75,7 @@ if [[ ${REPORT_ONLY:-0} != 1 ]]; then
     cargo build --release --quiet $(printf -- '--example %s ' "${examples[@]}")
 fi
 
-mkdir -p "$OUT/logs"
+mkdir -p "$OUT/logs" "$RESULTS_DIR"
 REPORT_ONLY=${REPORT_ONLY:-0}
 if [[ $REPORT_ONLY != 1 ]]; then
     printf 'workload\tserver\tround\tops_per_s\tp50_us\tp99_us\ttotal_ops\tcpu_ticks\tbad\tbacklog\n' >"$RAW"
@@ -139,7 +146,9 @@ run_one() {
         return 0
     fi
     t0=$(cpu_ticks "$SERVER_PID") || t0=
-    json=$(bench "$@") || json=
+    # echo_bench exits 1 when errors, mismatches or timeouts occurred, after
+    # printing its JSON: keep the row (its "bad" column shows them).
+    json=$(bench "$@") || true
     t1=$(cpu_ticks "$SERVER_PID") || t1=
     stop_server
     if [[ -z $json || -z $t0 || -z $t1 ]]; then
@@ -219,9 +228,9 @@ for ((round = 1; round <= ROUNDS && REPORT_ONLY != 1; round++)); do
 done
 
 # Medians, benches/results.md and the SVG chart (hand-written, no libraries).
-python3 - "$RAW" "$OUT/mem.tsv" "$(clk_tck)" "$ROUNDS" "$DURATION" "$WARMUP" "${QUICK:-0}" <<'PY'
+python3 - "$RAW" "$OUT/mem.tsv" "$(clk_tck)" "$ROUNDS" "$DURATION" "$WARMUP" "${QUICK:-0}" "$RESULTS_DIR" <<'PY'
 import csv, datetime, html, os, platform, statistics, sys
-raw, mem, clk, rounds, dur, warm, quick = sys.argv[1:]
+raw, mem, clk, rounds, dur, warm, quick, dest = sys.argv[1:]
 clk = float(clk)
 
 def med(xs):
@@ -284,7 +293,7 @@ if mems:
         md.append(f"| {name} | {fmt(r0, 0)} | {fmt(r1, 0)} | {fmt(per, 0)} |")
     md.append("")
 md += ["![server CPU-µs per operation](cpu_per_op.svg)", ""]
-open("benches/results.md", "w").write("\n".join(md))
+open(os.path.join(dest, "results.md"), "w").write("\n".join(md))
 
 # The chart: one group of bars per workload, one bar per server.
 bars = [(wl, name, med([r["cpu_us_per_op"] for r in rows]))
@@ -331,6 +340,6 @@ for i, n in enumerate(names):
 for i, wl in enumerate(results):
     svg.append(f'<text x="{left}" y="{top_m + h + 36 + i * 13}" fill="#555">{html.escape(wl)}</text>')
 svg.append("</svg>")
-open("benches/cpu_per_op.svg", "w").write("\n".join(svg) + "\n")
+open(os.path.join(dest, "cpu_per_op.svg"), "w").write("\n".join(svg) + "\n")
 PY
-echo "compare.sh: wrote benches/results.md and benches/cpu_per_op.svg" >&2
+echo "compare.sh: wrote $RESULTS_DIR/results.md and $RESULTS_DIR/cpu_per_op.svg" >&2

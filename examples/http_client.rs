@@ -5,6 +5,12 @@
 //!       (start `cargo run --example http_server` first)
 //! Try:  compare with `curl -i http://127.0.0.1:9000/go`
 //!
+//! Options:
+//!   URL              what to get: http://HOST[:PORT][/PATH] (required; the
+//!                    port defaults to 80, the path to /)
+//!   -v, --verbose    log more (-v info, -vv debug, -vvv trace; default: only
+//!                    warnings and errors; RUST_LOG overrides)
+//!
 //! Only `http://host[:port][/path]` URLs: there is no TLS, so `https://`
 //! fails with a clear message. Bodies framed by Content-Length, chunked
 //! transfer coding or the server closing the connection are all understood
@@ -18,7 +24,6 @@ use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-const USAGE: &str = "usage: http_client http://HOST[:PORT][/PATH]";
 /// Give up on a server that accepts but never finishes answering.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Larger response bodies are refused rather than buffered.
@@ -141,14 +146,11 @@ fn print_response(head: &ResponseHead, body: &[u8]) -> std::io::Result<()> {
 }
 
 fn main() {
-    // The reactor's info lines would clutter the output; RUST_LOG shows them.
-    if std::env::var_os("RUST_LOG").is_some() {
-        common::init_logging();
-    }
-    let url = match std::env::args().nth(1) {
-        Some(u) if std::env::args().len() == 2 && !u.starts_with('-') => u,
-        _ => common::fail(USAGE),
-    };
+    let mut args = common::Args::parse(include_str!("http_client.rs"));
+    let url = args.positional("a URL such as http://127.0.0.1:9000/go");
+    // The reactor's info lines would clutter the output; -v shows them.
+    common::init_client_logging(args.verbose());
+    args.finish();
     let (host_port, path) = parse_url(&url).unwrap_or_else(|e| common::fail(e));
     let addr = match host_port.to_socket_addrs().map(|mut a| a.next()) {
         Ok(Some(addr)) => addr,

@@ -16,7 +16,8 @@
 //!   --max-conns N                refuse connections beyond N with a 503 (default 10000)
 //!   --max-output BYTES           pending output cap (default 17 MiB + 64 KiB: one
 //!                                16 MiB body on top of the 1 MiB at which answering pauses)
-//!   --idle-timeout SECS, --pitfall NAME: as for tcp_echo_server
+//!   --idle-timeout SECS          close connections idle this long (default: never)
+//!   --pitfall NAME               reproduce a classic bug (default: none; repeatable)
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.
@@ -27,11 +28,6 @@ mod common;
 use evloop::http::{Request, Response, Server, ServerConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
-
-const USAGE: &str = "usage: http_server [--addr HOST:PORT] [--head-timeout SECS] \
-[--keepalive-timeout SECS] [--max-body BYTES] [--max-conns N] [--idle-timeout SECS] \
-[--max-output BYTES] [--pitfall NAME]...\n\
-GET /go, GET /bytes/N (N <= 16777216)";
 
 /// The largest `/bytes/N`.
 const MAX_BYTES: usize = 16 << 20;
@@ -99,7 +95,7 @@ fn seconds(args: &mut common::Args, key: &str, default: Duration) -> Duration {
 
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("http_server.rs"));
     let addr = args.addr("127.0.0.1:9000");
     let own_max_output = args.get("max-output").is_none();
     let mut config = args.config();

@@ -18,6 +18,10 @@
 //   cargo run --release --example peer_epoll_floor -- --http --addr 127.0.0.1:20001
 //   curl http://127.0.0.1:20001/go
 //
+// Options:
+//   --addr HOST:PORT   where to listen (default 127.0.0.1:20001)
+//   --http             answer HTTP requests with the canned response (default: echo)
+//
 // Runs until killed. A bind failure prints one line and exits with 1.
 
 mod common;
@@ -31,8 +35,6 @@ use libc::c_int;
 
 const NAME: &str = "peer_epoll_floor";
 const DEFAULT_ADDR: &str = "127.0.0.1:20001";
-const USAGE: &str =
-    "usage: peer_epoll_floor [--addr HOST:PORT] [--http]   (default 127.0.0.1:20001)";
 const CANNED: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nHelloWorld";
 const BUF_SIZE: usize = 64 * 1024;
@@ -129,7 +131,7 @@ fn echo_once(fd: c_int, buf: &mut [u8], canned: &[u8]) -> io::Result<bool> {
 }
 
 fn main() {
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("peer_epoll_floor.rs"));
     let addr = args.addr(DEFAULT_ADDR);
     // Canned responses for up to 64 pipelined heads per read, built once.
     let canned = if args.flag("http") {

@@ -9,6 +9,9 @@
 //   cargo run --release --example peer_mio_echo -- --addr 127.0.0.1:20001
 //   printf 'hello\n' | nc -q 1 127.0.0.1 20001
 //
+// Options:
+//   --addr HOST:PORT   where to listen (default 127.0.0.1:20001)
+//
 // Runs until killed. Errors on one connection are logged to stderr and close
 // only that connection; a bind failure prints one line and exits with 1.
 
@@ -22,7 +25,6 @@ use slab::Slab;
 
 const NAME: &str = "peer_mio_echo";
 const DEFAULT_ADDR: &str = "127.0.0.1:20001";
-const USAGE: &str = "usage: peer_mio_echo [--addr HOST:PORT]   (default 127.0.0.1:20001)";
 const BUF_SIZE: usize = 64 * 1024;
 const LISTENER: Token = Token(usize::MAX);
 
@@ -83,7 +85,7 @@ fn on_ready(
 }
 
 fn main() {
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("peer_mio_echo.rs"));
     let addr = args.addr(DEFAULT_ADDR);
     args.finish();
     let mut listener = TcpListener::bind(addr)

@@ -8,6 +8,9 @@
 //   cargo run --release --example peer_tokio_echo -- --addr 127.0.0.1:20001
 //   printf 'hello\n' | nc -q 1 127.0.0.1 20001
 //
+// Options:
+//   --addr HOST:PORT   where to listen (default 127.0.0.1:20001)
+//
 // Runs until killed. Errors on one connection are logged to stderr and close
 // only that connection; a bind failure prints one line and exits with 1.
 
@@ -20,7 +23,6 @@ use tokio::net::{TcpListener, TcpStream};
 
 const NAME: &str = "peer_tokio_echo";
 const DEFAULT_ADDR: &str = "127.0.0.1:20001";
-const USAGE: &str = "usage: peer_tokio_echo [--addr HOST:PORT]   (default 127.0.0.1:20001)";
 const BUF_SIZE: usize = 64 * 1024;
 
 /// Echo everything back until the peer closes or an error occurs.
@@ -47,7 +49,7 @@ async fn serve(mut stream: TcpStream, peer: SocketAddr) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("peer_tokio_echo.rs"));
     let addr = args.addr(DEFAULT_ADDR);
     args.finish();
     let listener = match TcpListener::bind(addr).await {

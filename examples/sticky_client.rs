@@ -14,6 +14,8 @@
 //!                               length = 4-byte big-endian length before each
 //!   --count N                   how many messages (default 20)
 //!   --addr HOST:PORT            the server (default 127.0.0.1:9080)
+//!   -v, --verbose               log more (-v info, -vv debug, -vvv trace; default:
+//!                               only warnings and errors; RUST_LOG overrides)
 //!
 //! It runs on the same reactor as the servers: connect, queue every
 //! message (one `ctx.write` each, like one `conn.Write` each in Go), close
@@ -29,9 +31,6 @@ use evloop::services::AnyCodec;
 use evloop::{CloseReason, Ctx, Service, Token};
 use std::io;
 use std::net::SocketAddr;
-
-const USAGE: &str =
-    "usage: sticky_client [--framing raw|line|length] [--count N] [--addr HOST:PORT]";
 
 const MESSAGE: &[u8] = b"hello,How are you???";
 
@@ -87,11 +86,11 @@ impl Service for Sender {
 }
 
 fn main() {
-    common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("sticky_client.rs"));
     let framing: Framing = args.value("framing", Framing::Raw);
     let count: usize = args.value("count", 20);
     let addr = args.addr("127.0.0.1:9080");
+    common::init_client_logging(args.verbose());
     args.finish();
 
     let sender = Sender {

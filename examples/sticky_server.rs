@@ -22,8 +22,12 @@
 //!                               length = 4-byte big-endian length, then payload
 //!                               (frames of up to 1 MiB)
 //!   --addr HOST:PORT            where to listen (default 127.0.0.1:9080)
-//!   --max-conns N, --idle-timeout SECS, --max-output BYTES, --pitfall NAME
-//!                               the reactor limits every server example takes
+//!   --max-conns N               refuse connections beyond N (default 10000)
+//!   --idle-timeout SECS         close connections idle this long (default: never)
+//!   --max-output BYTES          close a peer whose unsent output passes this
+//!                               (default 4 MiB)
+//!   --pitfall NAME              reproduce a classic bug (default: none; repeatable;
+//!                               see the README's pitfall table)
 //!
 //! How it works: the reactor hands `FramedPrint::on_data` every unconsumed
 //! byte; the codec cuts off each whole message (`codec::decode_all`) and the
@@ -40,12 +44,9 @@ mod common;
 use evloop::codec::Framing;
 use evloop::services::{AnyCodec, FrameLimit, FramedPrint};
 
-const USAGE: &str = "usage: sticky_server [--framing raw|line|length] [--addr HOST:PORT] \
-[--max-conns N] [--idle-timeout SECS] [--max-output BYTES] [--pitfall NAME]...";
-
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("sticky_server.rs"));
     let framing: Framing = args.value("framing", Framing::Raw);
     let addr = args.addr("127.0.0.1:9080");
     let config = args.config();

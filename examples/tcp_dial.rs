@@ -9,6 +9,8 @@
 //! Options:
 //!   --addr HOST:PORT     the server (default 127.0.0.1:8888)
 //!   --timeout SECS       give up if not connected by then (default 10)
+//!   -v, --verbose        log more (-v info, -vv debug, -vvv trace; default: only
+//!                        warnings and errors; RUST_LOG overrides)
 //!
 //! What you see:
 //!
@@ -43,8 +45,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-const USAGE: &str = "usage: tcp_dial [--addr HOST:PORT] [--timeout SECS]";
-
 struct Dial {
     server: SocketAddr,
     /// How it ended; recording it stops the loop.
@@ -75,10 +75,10 @@ impl Service for Dial {
 }
 
 fn main() {
-    common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("tcp_dial.rs"));
     let server = args.addr("127.0.0.1:8888");
     let timeout = Duration::from_secs_f64(args.value("timeout", 10.0_f64).max(0.001));
+    common::init_client_logging(args.verbose());
     args.finish();
 
     let dial = Dial {

@@ -11,9 +11,9 @@
 //!   --max-conns N        refuse connections beyond N (default 10000)
 //!   --idle-timeout SECS  close connections idle this long (default: never)
 //!   --max-output BYTES   close a peer whose unsent output passes this (default 4 MiB)
-//!   --pitfall NAME       reproduce a classic bug (see the README's pitfall table):
-//!                        no-drain, no-outbuf, close-on-eof, no-budget,
-//!                        no-emfile-guard, stale-token
+//!   --pitfall NAME       reproduce a classic bug (default: none; repeatable; see
+//!                        the README's pitfall table): no-drain, no-outbuf,
+//!                        close-on-eof, no-budget, no-emfile-guard, stale-token
 //!
 //! All the work is the reactor's: `Echo::on_data` is two lines. Watch a
 //! round trip with `RUST_LOG=trace` (timestamps cut; docs/walkthrough.md
@@ -41,13 +41,9 @@
 
 mod common;
 
-const USAGE: &str =
-    "usage: tcp_echo_server [--addr HOST:PORT] [--max-conns N] [--idle-timeout SECS] \
-[--max-output BYTES] [--pitfall NAME]...";
-
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("tcp_echo_server.rs"));
     let addr = args.addr("127.0.0.1:20000");
     let config = args.config();
     args.finish();

@@ -12,8 +12,9 @@
 //!                        variant answers `server接收消息成功`)
 //!   --max-conns N        refuse connections beyond N (default 10000)
 //!   --idle-timeout SECS  close connections idle this long (default: never)
-//!   --max-output BYTES   close a peer whose unsent output passes this
-//!   --pitfall NAME       reproduce a classic bug (see the README)
+//!   --max-output BYTES   close a peer whose unsent output passes this (default 4 MiB)
+//!   --pitfall NAME       reproduce a classic bug (default: none; repeatable;
+//!                        see the README's pitfall table)
 //!
 //! What you see on stdout, one line per read: `127.0.0.1:53144: hello`.
 //! The client gets the reply bytes as they are: no newline is added, just
@@ -35,12 +36,9 @@
 
 mod common;
 
-const USAGE: &str = "usage: tcp_ok_server [--addr HOST:PORT] [--reply TEXT] [--max-conns N] \
-[--idle-timeout SECS] [--max-output BYTES] [--pitfall NAME]...";
-
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("tcp_ok_server.rs"));
     let addr = args.addr("127.0.0.1:9090");
     let reply = args.value("reply", String::from("ok"));
     let config = args.config();

@@ -10,8 +10,10 @@
 //!   --addr HOST:PORT     where to listen (default 127.0.0.1:8888)
 //!   --max-conns N        refuse connections beyond N (default 10000)
 //!   --idle-timeout SECS  close connections idle this long (default: never)
-//!   --max-output BYTES   (accepted for uniformity; this server never writes)
-//!   --pitfall NAME       reproduce a classic bug (see the README)
+//!   --max-output BYTES   (default 4 MiB; accepted for uniformity: this server
+//!                        never writes)
+//!   --pitfall NAME       reproduce a classic bug (default: none; repeatable;
+//!                        see the README's pitfall table)
 //!
 //! What you see: one log line on stderr per accepted connection, with the
 //! client's address, then one stdout line per chunk the server read:
@@ -40,12 +42,9 @@
 
 mod common;
 
-const USAGE: &str = "usage: tcp_print_server [--addr HOST:PORT] [--max-conns N] \
-[--idle-timeout SECS] [--max-output BYTES] [--pitfall NAME]...";
-
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("tcp_print_server.rs"));
     let addr = args.addr("127.0.0.1:8888");
     let config = args.config();
     args.finish();

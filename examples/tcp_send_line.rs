@@ -9,6 +9,8 @@
 //!
 //! Options:
 //!   --addr HOST:PORT     the server (default 127.0.0.1:8888)
+//!   -v, --verbose        log more (-v info, -vv debug, -vvv trace; default: only
+//!                        warnings and errors; RUST_LOG overrides)
 //!
 //! What you see, for `hello`: `sent 6 bytes` (five letters and the newline),
 //! and the print server shows `127.0.0.1:53144: hello`. A line typed without
@@ -31,8 +33,6 @@ mod common;
 use evloop::{CloseReason, Ctx, Service, Token};
 use std::io::{self, BufRead};
 use std::net::SocketAddr;
-
-const USAGE: &str = "usage: tcp_send_line [--addr HOST:PORT]   (the line comes from stdin)";
 
 struct SendLine {
     server: SocketAddr,
@@ -75,9 +75,9 @@ impl Service for SendLine {
 }
 
 fn main() {
-    common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("tcp_send_line.rs"));
     let server = args.addr("127.0.0.1:8888");
+    common::init_client_logging(args.verbose());
     args.finish();
 
     let mut line = Vec::new();

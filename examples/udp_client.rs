@@ -9,6 +9,8 @@
 //! Options:
 //!   --addr HOST:PORT     the server (default 127.0.0.1:9090)
 //!   --msg TEXT           what to send (default `Hello server`)
+//!   -v, --verbose        log more (-v info, -vv debug, -vvv trace; default: only
+//!                        warnings and errors; RUST_LOG overrides)
 //!
 //! What you see, as the Go client prints it:
 //!
@@ -35,7 +37,6 @@ use evloop::{Ctx, Service, Token};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-const USAGE: &str = "usage: udp_client [--addr HOST:PORT] [--msg TEXT]";
 const TIMEOUT: Duration = Duration::from_secs(3);
 
 struct UdpClient {
@@ -94,10 +95,10 @@ fn local_for(server: SocketAddr) -> SocketAddr {
 }
 
 fn main() {
-    common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("udp_client.rs"));
     let server = args.addr("127.0.0.1:9090");
     let msg = args.value("msg", String::from("Hello server")).into_bytes();
+    common::init_client_logging(args.verbose());
     args.finish();
 
     let config = evloop::Config {

@@ -8,14 +8,21 @@
 //!
 //! Options:
 //!   --addr HOST:PORT     where to bind (default 127.0.0.1:9090)
-//!   --reply TEXT         answer every datagram with TEXT instead of echoing
-//!                        (the tutorial's variant answers `server接收数据成功`)
+//!   --reply TEXT         answer every datagram with TEXT (default: echo it; the
+//!                        tutorial's variant answers `server接收数据成功`)
 //!
 //! What you see on stdout, one line per datagram, as the Go server prints it:
 //!
 //! ```text
 //! data:Hello server addr:127.0.0.1:41234 count:12
+//! data:hello addr:127.0.0.1:52011 count:6
 //! ```
+//!
+//! The second is `echo hello | nc -u`: `count` is the datagram's real size
+//! (the newline included), but one trailing newline is not printed, and
+//! other control characters are shown escaped (`\r`, `\u{1b}`), so each
+//! datagram stays on one line. The per-datagram log line is at debug level
+//! (`RUST_LOG=debug`); a dropped answer is a warning.
 //!
 //! # UDP on a reactor
 //! There are no connections, so no accept, no state machine and no output
@@ -36,8 +43,6 @@ use evloop::{Ctx, Service, Token};
 use std::io::Write;
 use std::net::SocketAddr;
 
-const USAGE: &str = "usage: udp_echo_server [--addr HOST:PORT] [--reply TEXT]";
-
 /// Echo each datagram, or answer it with a fixed reply; log it either way.
 struct UdpServer {
     /// `None`: echo. `Some(text)`: answer every datagram with `text`.
@@ -56,14 +61,14 @@ impl Service for UdpServer {
     }
 
     fn on_datagram(&mut self, ctx: &mut Ctx<'_>, sock: Token, from: SocketAddr, data: &[u8]) {
-        let text = String::from_utf8_lossy(data);
+        let text = printable(data);
         let mut out = std::io::stdout().lock();
         // A closed stdout must not stop the server; the log line still shows.
         let _ = writeln!(out, "data:{text} addr:{from} count:{}", data.len());
         let _ = out.flush();
         let answer = self.reply.as_deref().unwrap_or(data);
         if ctx.send_to(sock, from, answer) {
-            log::info!(
+            log::debug!(
                 "udp from={from} count={} answered {} bytes",
                 data.len(),
                 answer.len()
@@ -74,9 +79,23 @@ impl Service for UdpServer {
     }
 }
 
+/// The datagram as one line of text: one trailing `\n` (or `\r\n`) cut,
+/// other control characters escaped, everything else (Chinese too) as is.
+fn printable(data: &[u8]) -> String {
+    let data = data.strip_suffix(b"\n").unwrap_or(data);
+    let data = data.strip_suffix(b"\r").unwrap_or(data);
+    String::from_utf8_lossy(data)
+        .chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("udp_echo_server.rs"));
     let addr = args.addr("127.0.0.1:9090");
     let reply = args.get("reply").map(String::into_bytes);
     args.finish();

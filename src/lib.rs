@@ -1,6 +1,7 @@
 //! # evloop: a hand-written, single-threaded event loop on mio
 //!
-//! One thread, one [`mio::Poll`], one [`slab::Slab`] of sources, and an
+//! One thread, one [`mio::Poll`](https://docs.rs/mio/1/mio/struct.Poll.html),
+//! one [`slab::Slab`](https://docs.rs/slab/0.4/slab/struct.Slab.html) of sources, and an
 //! explicit state machine per connection. No async/await: what tokio hides
 //! behind `.await` is written out here, small enough to read in an evening
 //! and fast enough to measure against tokio's current-thread runtime.
@@ -13,6 +14,8 @@
 //! 2. A protocol is a [`Service`]: callbacks for open, data, EOF, drained,
 //!    close, datagrams, timers and wake-ups. It acts through a [`Ctx`]:
 //!    write to any connection by [`Token`], close, set timers, connect.
+//!    The [`Service`] page shows a whole protocol (an uppercase line echo)
+//!    in thirty lines: start there to write your own.
 //! 3. Each TCP connection is a [`ConnState`] machine with buffered output,
 //!    backpressure, half-close and lingering close (see `conn`).
 //! 4. [`Handle`] reaches the loop from other threads (shutdown, wake,

@@ -1,7 +1,8 @@
 //! [`Metrics`]: counters the reactor keeps about itself.
 //!
-//! Owns: the counters, their one-line summary (logged at shutdown), and the
-//! copy other threads read through a [`Handle`](crate::Handle).
+//! Owns: the counters, their one-line summary (logged at debug level at
+//! shutdown), and the copy other threads read through a
+//! [`Handle`](crate::Handle).
 //! Does not own: deciding what to count; the phase that does a thing counts it.
 //!
 //! Why two copies: the loop bumps plain `u64`s (no atomics on the hot path)
@@ -87,6 +88,9 @@ metrics! {
     /// Connections aborted because their output made no progress for
     /// `send_timeout`.
     send_timeouts,
+    /// Connections aborted (not closed gracefully) at shutdown: a second
+    /// signal, or `shutdown_grace` ran out. Non-zero means "not clean".
+    shutdown_aborts,
     /// UDP datagrams received.
     udp_in,
     /// UDP datagrams sent.

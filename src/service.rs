@@ -20,6 +20,65 @@ use std::net::SocketAddr;
 /// call stops every connection. Blocking work goes to a worker thread that
 /// reports back through [`Handle::wake`](crate::Handle::wake) (see the
 /// `chat_server` example).
+///
+/// # Write your own protocol
+/// An uppercase line echo: each line a client sends comes back in capitals.
+/// Only `on_open` and `on_data` are required. The per-connection state is
+/// the line codec; a line split over two reads stays in the reactor's
+/// buffer (we return only what we used) and comes back with the rest.
+/// [`decode_each`](crate::codec::decode_each) hands the callback the codec
+/// too, so replies are framed by the same rules as requests.
+///
+/// ```
+/// use evloop::codec::{decode_each, Codec, LineCodec};
+/// use evloop::{Config, Ctx, Reactor, Service, Token};
+/// use std::net::SocketAddr;
+///
+/// struct Upper;
+///
+/// impl Service for Upper {
+///     type Conn = LineCodec;
+///
+///     fn on_open(&mut self, _: &mut Ctx<'_>, _: Token, _: SocketAddr) -> LineCodec {
+///         LineCodec::new()
+///     }
+///
+///     fn on_data(&mut self, ctx: &mut Ctx<'_>, tok: Token, codec: &mut LineCodec, input: &[u8]) -> usize {
+///         let mut reply = Vec::new();
+///         let used = decode_each(codec, input, |codec, line| {
+///             codec.encode(&line.to_ascii_uppercase(), &mut reply);
+///         });
+///         ctx.write(tok, &reply); // one write for every line of this read
+///         used.unwrap_or_else(|_too_long| {
+///             ctx.close(tok); // the stream cannot be re-framed
+///             input.len()
+///         })
+///     }
+/// }
+///
+/// // Run it on a thread, talk to it over loopback, stop it.
+/// # fn main() -> std::io::Result<()> {
+/// use std::io::{BufRead, BufReader, Write};
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let server = std::thread::spawn(move || -> std::io::Result<()> {
+///     let mut reactor = Reactor::new(Upper, Config::default())?;
+///     let tok = reactor.listen("127.0.0.1:0".parse().unwrap())?;
+///     tx.send((reactor.local_addr(tok), reactor.handle())).unwrap();
+///     reactor.run()
+/// });
+/// let (addr, handle) = rx.recv().unwrap();
+/// let mut client = std::net::TcpStream::connect(addr.unwrap())?;
+/// client.set_read_timeout(Some(std::time::Duration::from_secs(20)))?;
+/// client.write_all(b"hello\nwor")?;
+/// client.write_all(b"ld\n")?;
+/// let mut lines = BufReader::new(client).lines();
+/// assert_eq!(lines.next().unwrap()?, "HELLO");
+/// assert_eq!(lines.next().unwrap()?, "WORLD");
+/// drop(lines);
+/// handle.shutdown();
+/// server.join().unwrap()?;
+/// # Ok(()) }
+/// ```
 pub trait Service {
     /// Per-connection protocol state, created by [`on_open`](Self::on_open)
     /// and stored by the reactor beside the connection. `()` for stateless

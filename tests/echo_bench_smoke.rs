@@ -59,3 +59,28 @@ fn echo_bench_json_shows_ops_and_no_mismatches_against_echo() {
     assert_eq!(field(json, "opened"), 4.0, "{json}");
     server.stop();
 }
+
+/// Regression: `--mode tcp-ok` aimed at the echo server's port (20000)
+/// instead of the ok server's 9090. Whether or not anything listens on
+/// 9090 here, the address it used shows in its output.
+#[test]
+fn tcp_ok_mode_defaults_to_the_ok_servers_port() {
+    let args = [
+        "--mode",
+        "tcp-ok",
+        "--conns",
+        "1",
+        "--duration",
+        "0.1",
+        "--warmup",
+        "0",
+        "--json",
+    ];
+    let mut bench = spawn_example("echo_bench", &args, false);
+    bench.wait();
+    let out = bench.stdout();
+    if !out.contains("\"addr\":\"127.0.0.1:9090\"") {
+        // Nothing listens there: the one error line names the address.
+        bench.stderr_with("127.0.0.1:9090");
+    }
+}

@@ -44,3 +44,29 @@ fn sigint_right_after_binding_exits_0() {
     let mut server = spawn_example("udp_echo_server", &["--addr", "127.0.0.1:0"], true);
     assert_eq!(server.interrupt(), Some(0));
 }
+
+/// Regression: `echo hello | nc -u` printed `data:hello` and ` addr:…` on
+/// two lines (the datagram's newline went out raw), plus an INFO line
+/// repeating the same facts.
+#[test]
+fn prints_one_line_per_datagram_with_the_trailing_newline_cut() {
+    let mut server = spawn_example("udp_echo_server", &["--addr", "127.0.0.1:0"], true);
+    let c = udp_client();
+    c.send_to(b"hello\n", server.addr()).expect("send_to");
+    let mut buf = [0; 64];
+    let (n, _) = c.recv_from(&mut buf).expect("no answer");
+    assert_eq!(&buf[..n], b"hello\n", "the echo itself is unchanged");
+    c.send_to(b"a\x1bb", server.addr()).expect("send_to");
+    c.recv_from(&mut buf).expect("no answer");
+    assert_eq!(server.interrupt(), Some(0));
+    let me = c.local_addr().expect("local addr");
+    assert_eq!(
+        server.stdout(),
+        format!("data:hello addr:{me} count:6\ndata:a\\u{{1b}}b addr:{me} count:3\n")
+    );
+    let err = server.stderr.lock().unwrap().clone();
+    assert!(
+        !err.contains("udp from="),
+        "per-datagram log line at info: {err}"
+    );
+}

@@ -60,11 +60,12 @@ fn spawn_limited(pitfall: bool) -> Example {
     if pitfall {
         args.extend(["--pitfall", "no-emfile-guard"]);
     }
-    let opts = Spawn {
+    let mut opts = Spawn {
         nofile: Some(NOFILE),
         wait_for_addr: true,
         ..Spawn::default()
     };
+    opts.rust_log = "debug"; // the final `evloop stopped: ... polls=N` line is debug
     spawn_example_with("tcp_echo_server", &args, opts)
 }
 

@@ -19,7 +19,9 @@
 //!                         faster lines are dropped, `ERR slow down` (default 20)
 //!   --timestamps          live messages carry the time too: `[all TIME] …`
 //!   --max-output BYTES    disconnect a client whose unsent output passes this (default 1 MiB)
-//!   --max-conns N, --idle-timeout SECS   as in every server example
+//!   --max-conns N         refuse connections beyond N (default 10000)
+//!   --idle-timeout SECS   close connections idle this long (default: never)
+//!   --pitfall NAME        reproduce a classic bug (default: none; repeatable)
 //!
 //! The lesson: blocking work off the loop. Hashing a password with argon2
 //! takes tens of milliseconds of CPU on purpose, and a SQLite commit with
@@ -75,13 +77,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-const USAGE: &str = "usage: chat_server [--addr HOST:PORT] [--data DIR] [--kdf-mem-kib N] \
-[--kdf-iters N] [--max-failures N] [--lockout-secs SECS] [--say-rate N] [--timestamps] \
-[--max-output BYTES] [--max-conns N] [--idle-timeout SECS]";
-
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("main.rs"));
     let addr = args.addr("127.0.0.1:8888");
     let data = PathBuf::from(args.value("data", "./chat-data".to_string()));
     let mem_kib: u32 = args.value("kdf-mem-kib", argon2::Params::DEFAULT_M_COST);
@@ -90,9 +88,7 @@ fn main() {
     let lockout: f64 = args.value("lockout-secs", 30.0);
     let say_rate: u32 = args.value("say-rate", 20);
     if max_failures == 0 || say_rate == 0 {
-        common::fail(format!(
-            "--max-failures and --say-rate must be at least 1\n{USAGE}"
-        ));
+        common::fail("--max-failures and --say-rate must be at least 1 (--help lists the options)");
     }
     let lockout = Duration::try_from_secs_f64(lockout)
         .unwrap_or_else(|e| common::fail(format!("bad --lockout-secs {lockout}: {e}")));
@@ -140,6 +136,7 @@ fn main() {
         .unwrap_or_else(|e| common::fail(format!("cannot start the worker thread: {e}")));
 
     let result = reactor.run();
+    let metrics = reactor.metrics();
     // Dropping the reactor drops the service and its job sender: the
     // worker finishes every queued job (database writes too), then returns.
     drop(reactor);
@@ -150,6 +147,7 @@ fn main() {
     if let Err(e) = result {
         common::fail(format!("event loop failed: {e}"));
     }
+    common::exit_if_aborted(&metrics); // a second Ctrl-C is not "clean"
     log::info!("stopped cleanly");
 }
 

@@ -1,6 +1,13 @@
-//! Shared by the examples: argument parsing, logging, and failing with one
-//! readable line. Not part of the library: a real program would use `clap`;
-//! this stays small so each example reads top to bottom.
+//! Shared by the examples: argument parsing and `--help`, logging, and
+//! failing with one readable line. Not part of the library: a real program
+//! would use `clap`; this stays small so each example reads top to bottom.
+//!
+//! `--help` is the example's own `//!` doc comment (passed in with
+//! `include_str!`), so the options are documented in exactly one place:
+//! everything from the top of the doc through its `Options:` paragraph is
+//! printed. In debug builds (what `cargo test` runs) an option the code
+//! reads but that paragraph does not mention is refused, so the two cannot
+//! drift apart.
 #![allow(dead_code)] // each example uses a different subset
 
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -21,35 +28,97 @@ fn program() -> String {
         .unwrap_or_else(|| "example".into())
 }
 
-/// Log to stderr through `simple_logger`, level from `RUST_LOG` (default info).
+/// Servers: log to stderr through `simple_logger`, level from `RUST_LOG`
+/// (default info, so `listening on ...` shows).
 pub fn init_logging() {
-    let logger = simple_logger::SimpleLogger::new()
-        .with_level(log::LevelFilter::Info)
-        .env();
+    start_logger(log::LevelFilter::Info);
+}
+
+/// Clients: only warnings and errors by default, so the result is what you
+/// see; `-v` adds info, `-vv` debug, `-vvv` trace (`RUST_LOG` overrides).
+pub fn init_client_logging(verbose: usize) {
+    start_logger(match verbose {
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        2 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    });
+}
+
+fn start_logger(level: log::LevelFilter) {
+    let logger = simple_logger::SimpleLogger::new().with_level(level).env();
     if let Err(e) = logger.init() {
         fail(format!("cannot start logging: {e}"));
     }
 }
 
-/// `--key value`, `--key=value` and `--flag` options.
+/// The `--help` text of an example: its `//!` doc from the top through the
+/// `Options:` paragraph (and the pitfall names, if it takes `--pitfall`).
+pub fn help_text(source: &str) -> String {
+    let doc: Vec<&str> = source
+        .lines()
+        // `//!` docs; the peers' plain `//` header works too.
+        .map_while(|l| l.strip_prefix("//!").or_else(|| l.strip_prefix("//")))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    let mut out = String::new();
+    let mut in_options = false;
+    for line in doc {
+        if line.trim().is_empty() && in_options {
+            break;
+        }
+        in_options |= line.starts_with("Options:");
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if out.contains("--pitfall") && !out.contains("no-emfile-guard") {
+        let names = evloop::Pitfalls::NAMES.join(", ");
+        out.push_str(&format!("  (--pitfall names: {names})\n"));
+    }
+    out
+}
+
+/// `--key value`, `--key=value`, `--flag`, `-v` and positional arguments.
 pub struct Args {
-    usage: &'static str,
+    /// The `--help` text: the only place options are described.
+    help: String,
     opts: Vec<(String, Option<String>)>,
+    positional: Vec<String>,
+    verbose: usize,
     used: Vec<String>,
 }
 
 impl Args {
-    /// Parse `std::env::args()`; `--help` prints `usage` and exits 0.
-    pub fn parse(usage: &'static str) -> Args {
+    /// Parse `std::env::args()`. `source` is the example's own source file
+    /// (`include_str!("this_file.rs")`): `--help` and `-h` print its doc
+    /// (see [`help_text`]) and exit 0.
+    pub fn parse(source: &'static str) -> Args {
+        let help = help_text(source);
         let mut opts = Vec::new();
+        let mut positional = Vec::new();
+        let mut verbose = 0;
         let mut it = std::env::args().skip(1).peekable();
         while let Some(arg) = it.next() {
             if arg == "-h" || arg == "--help" {
-                println!("{usage}");
+                print!("{help}");
                 exit(0);
             }
+            if arg == "--verbose" {
+                verbose += 1;
+                continue;
+            }
+            if let Some(vs) = arg.strip_prefix('-').filter(|v| !v.is_empty()) {
+                if vs.bytes().all(|b| b == b'v') {
+                    verbose += vs.len(); // -v, -vv, -vvv
+                    continue;
+                }
+            }
             let Some(key) = arg.strip_prefix("--") else {
-                fail(format!("unexpected argument {arg:?}\n{usage}"));
+                if arg.starts_with('-') && arg.len() > 1 {
+                    fail(format!("unknown option {arg} (--help lists the options)"));
+                }
+                positional.push(arg);
+                continue;
             };
             match key.split_once('=') {
                 Some((k, v)) => opts.push((k.to_string(), Some(v.to_string()))),
@@ -60,25 +129,38 @@ impl Args {
             }
         }
         Args {
-            usage,
+            help,
             opts,
+            positional,
+            verbose,
             used: Vec::new(),
         }
     }
 
+    /// Note that `--key` is read; in debug builds, refuse a key the help
+    /// text does not mention (an undocumented option is a bug).
+    fn mark(&mut self, key: &str) {
+        if cfg!(debug_assertions) && !self.help.contains(&format!("--{key}")) {
+            fail(format!(
+                "--{key} is read by the code but missing from the Options of the doc comment (--help)"
+            ));
+        }
+        self.used.push(key.to_string());
+    }
+
     /// The value of `--key`, if given (the last one wins).
     pub fn get(&mut self, key: &str) -> Option<String> {
-        self.used.push(key.to_string());
+        self.mark(key);
         let found = self.opts.iter().rev().find(|(k, _)| k == key)?;
         match &found.1 {
             Some(v) => Some(v.clone()),
-            None => fail(format!("--{key} needs a value\n{}", self.usage)),
+            None => fail(format!("--{key} needs a value (--help lists the options)")),
         }
     }
 
     /// Every value of a repeatable `--key`.
     pub fn all(&mut self, key: &str) -> Vec<String> {
-        self.used.push(key.to_string());
+        self.mark(key);
         let vals: Vec<_> = self
             .opts
             .iter()
@@ -105,8 +187,22 @@ impl Args {
 
     /// Is the flag `--key` present?
     pub fn flag(&mut self, key: &str) -> bool {
-        self.used.push(key.to_string());
+        self.mark(key);
         self.opts.iter().any(|(k, v)| k == key && v.is_none())
+    }
+
+    /// How many `-v` (or `--verbose`) were given; only clients take them.
+    pub fn verbose(&mut self) -> usize {
+        self.mark("verbose");
+        self.verbose
+    }
+
+    /// The next positional argument (`what` names it in the error).
+    pub fn positional(&mut self, what: &str) -> String {
+        if self.positional.is_empty() {
+            fail(format!("missing {what} (--help shows how to run it)"));
+        }
+        self.positional.remove(0)
     }
 
     /// `--addr`, resolved (a host name is fine), or `default`.
@@ -142,9 +238,28 @@ impl Args {
     pub fn finish(self) {
         for (k, _) in &self.opts {
             if !self.used.contains(k) {
-                fail(format!("unknown option --{k}\n{}", self.usage));
+                fail(format!("unknown option --{k} (--help lists the options)"));
             }
         }
+        if self.verbose > 0 && !self.used.iter().any(|k| k == "verbose") {
+            fail("unknown option -v (--help lists the options)");
+        }
+        if let Some(extra) = self.positional.first() {
+            fail(format!(
+                "unexpected argument {extra:?} (--help lists the options)"
+            ));
+        }
+    }
+}
+
+/// After `run()`: a shutdown that had to abort connections (a second
+/// Ctrl-C, or `shutdown_grace` ran out) is not a clean exit.
+pub fn exit_if_aborted(metrics: &evloop::Metrics) {
+    if metrics.shutdown_aborts > 0 {
+        fail(format!(
+            "shutdown was not clean: {} connection(s) aborted (second signal, or the grace period ran out)",
+            metrics.shutdown_aborts
+        ));
     }
 }
 
@@ -158,6 +273,7 @@ pub fn serve<S: evloop::Service>(service: S, config: evloop::Config, addr: Socke
     if let Err(e) = reactor.run() {
         fail(format!("event loop failed: {e}"));
     }
+    exit_if_aborted(&reactor.metrics());
 }
 
 /// Build a reactor (with signal handling), start a connection to `server`,
@@ -185,6 +301,7 @@ pub fn dial_with<S: evloop::Service>(service: S, server: SocketAddr, config: evl
     if let Err(e) = reactor.run() {
         fail(format!("event loop failed: {e}"));
     }
+    exit_if_aborted(&reactor.metrics());
     reactor.into_service()
 }
 

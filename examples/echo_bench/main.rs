@@ -7,17 +7,43 @@
 //! Try:  cargo run --release --example echo_bench -- --mode http --rate 20000 --json
 //!       (against `cargo run --release --example http_server`; `nc`-free: this IS the client)
 //!
-//! Modes: tcp-echo (verifies every echoed byte), tcp-ok (one `--reply` per
-//! message; use --depth 1 against a per-read `ok` server), udp-echo (a
-//! datagram unanswered after --timeout is lost), http (keep-alive
-//! `GET --path`, body compared with --reply), idle (hold --conns open for
-//! the server's RSS), serve-http-floor (a canned-response HTTP server).
+//! Options:
+//!   --mode MODE          what to do (default tcp-echo); the default --addr
+//!                        follows the mode:
+//!                        tcp-echo: verify every echoed byte (127.0.0.1:20000);
+//!                        tcp-ok: expect one --reply per message, as
+//!                        tcp_ok_server sends (127.0.0.1:9090; use --depth 1,
+//!                        it answers once per read);
+//!                        udp-echo: a datagram unanswered after --timeout is
+//!                        lost (127.0.0.1:9090);
+//!                        http: keep-alive `GET --path`, body compared with
+//!                        --reply (127.0.0.1:9000);
+//!                        idle: hold --conns open for --duration, for the
+//!                        server's RSS (127.0.0.1:20000);
+//!                        serve-http-floor: not a client but a canned
+//!                        `HelloWorld` HTTP server (127.0.0.1:9001)
+//!   --addr HOST:PORT     the server (default: per mode, above)
+//!   --conns N            connections, or UDP sockets (default 50)
+//!   --size BYTES         message size (default 64)
+//!   --depth N            messages in flight per connection (default 1)
+//!   --duration SECS      measured time (default 10)
+//!   --warmup SECS        unmeasured time before it (default 1)
+//!   --rate OPS_PER_S     offered ops/s in total, spread over the connections
+//!                        (default 0: as fast as the server answers)
+//!   --threads N          reactor threads, each with its share of --conns (default 1)
+//!   --reply TEXT         tcp-ok: the expected reply (default `ok`); http: the
+//!                        expected body (default `HelloWorld`); `\n` escapes work
+//!   --path PATH          http: the path to GET (default /go)
+//!   --timeout SECS       an answer later than this is a timeout (default 1)
+//!   --json               one JSON object instead of the table (default: table)
 //!
-//! `--rate R` offers R ops/s in total, spread over the connections, and
-//! measures latency from each send's intended time (see `run.rs`); without
-//! it each connection keeps `--depth` messages in flight. The first
-//! `--warmup` seconds are not measured. Results: a table, or `--json`.
-//! Bad options or a refused connection: one line on stderr, exit 1.
+//! `--rate R` measures latency from each send's intended time (see
+//! `run.rs`); without it each connection keeps `--depth` messages in flight.
+//!
+//! Exit status: 0 only for a clean run. Bad options or a refused connection:
+//! one line on stderr, exit 1. Errors, mismatches (an answer with wrong
+//! bytes) or timeouts: the results are printed as usual, then one line on
+//! stderr, exit 1, so a script cannot mistake a broken server for a fast one.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -92,6 +118,15 @@ fn main() {
         println!("{}", total.json(&opts));
     } else {
         print!("{}", total.table(&opts));
+    }
+    let (e, m, t) = (total.errors, total.mismatches, total.timeouts);
+    let bad: Vec<String> = [(e, "errors"), (m, "mismatches"), (t, "timeouts")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if !bad.is_empty() {
+        common::fail(format!("the run was not clean: {}", bad.join(", ")));
     }
 }
 

@@ -6,14 +6,6 @@ use crate::common::{self, Args};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub const USAGE: &str =
-    "usage: echo_bench [--mode MODE] [--addr HOST:PORT] [--conns N] [--size BYTES] \
-[--depth N] [--duration SECS] [--rate OPS_PER_S] [--warmup SECS] [--threads N] [--reply TEXT] \
-[--path PATH] [--timeout SECS] [--json]
-  modes: tcp-echo (default, 127.0.0.1:20000), tcp-ok (127.0.0.1:20000), udp-echo (127.0.0.1:9090),
-         http (127.0.0.1:9000), idle (open --conns connections and hold them for --duration),
-         serve-http-floor (a server: canned `HelloWorld` responses, 127.0.0.1:9001)";
-
 /// What to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -97,7 +89,7 @@ fn unescape(s: &str) -> Vec<u8> {
 
 /// Parse and check the command line (exits 1 with one line on error).
 pub fn parse() -> Opts {
-    let mut args = Args::parse(USAGE);
+    let mut args = Args::parse(include_str!("main.rs"));
     let mode = match args.get("mode").as_deref() {
         None | Some("tcp-echo") => Mode::TcpEcho,
         Some("tcp-ok") => Mode::TcpOk,
@@ -105,10 +97,11 @@ pub fn parse() -> Opts {
         Some("http") => Mode::Http,
         Some("idle") => Mode::Idle,
         Some("serve-http-floor") => Mode::ServeHttpFloor,
-        Some(m) => common::fail(format!("unknown --mode {m:?}\n{USAGE}")),
+        Some(m) => common::fail(format!("unknown --mode {m:?} (--help lists the modes)")),
     };
     let addr = args.addr(match mode {
-        Mode::UdpEcho => "127.0.0.1:9090",
+        // tcp-ok aims at tcp_ok_server, which shares 9090 with the UDP server.
+        Mode::UdpEcho | Mode::TcpOk => "127.0.0.1:9090",
         Mode::Http => "127.0.0.1:9000",
         Mode::ServeHttpFloor => "127.0.0.1:9001",
         _ => "127.0.0.1:20000",

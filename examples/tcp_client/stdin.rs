@@ -3,6 +3,16 @@
 //! reading it without blocking, and restoring its flags. Does not own: what
 //! the lines mean (that is `main.rs`).
 //!
+//! # Two inputs, one thread
+//! The Go client blocks in `ReadString` on stdin, so it needs a goroutine
+//! to read the socket meanwhile. Here stdin is one more source in the same
+//! `Poll`: `on_ready` says stdin is readable, `on_data` says the socket
+//! delivered, and neither ever waits for the other. Flow control: when more
+//! than 256 KiB wait to be sent, `main.rs` stops reading stdin and resumes
+//! from `on_drained`, so `yes | tcp_client` cannot grow the output queue
+//! without bound (and never hits `max_output`); a "line" longer than that
+//! without a newline is sent in pieces rather than buffered forever.
+//!
 //! Why the fallback: epoll only watches things that can become ready later
 //! (pipes, terminals, sockets). A regular file is always "ready", so
 //! `epoll_ctl` refuses it with `EPERM`; `tcp_client < file` and

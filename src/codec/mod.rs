@@ -92,10 +92,38 @@ pub trait Codec {
 /// Frames handed to `on_frame` before an error have already been delivered;
 /// on `Err` the caller should close the connection (see [`FramingError`]), so
 /// the consumed count is not needed then.
+///
+/// `decode_all` holds the codec mutably while it runs, so `on_frame` cannot
+/// use it; to answer each frame in the same framing, use [`decode_each`].
 pub fn decode_all<C: Codec + ?Sized>(
     codec: &mut C,
     input: &[u8],
     mut on_frame: impl FnMut(&[u8]),
+) -> Result<usize, FramingError> {
+    decode_each(codec, input, |_, frame| on_frame(frame))
+}
+
+/// [`decode_all`], but `on_frame` also gets the codec, so it can
+/// [`encode`](Codec::encode) a reply in the same framing:
+///
+/// ```
+/// use evloop::codec::{decode_each, Codec, LineCodec};
+/// let mut codec = LineCodec::new();
+/// let mut replies = Vec::new();
+/// let used = decode_each(&mut codec, b"ping\nping\npi", |codec, frame| {
+///     assert_eq!(frame, b"ping");
+///     codec.encode(b"pong", &mut replies);
+/// });
+/// assert_eq!(used, Ok(10)); // the partial "pi" is left for the next read
+/// assert_eq!(replies, b"pong\npong\n");
+/// ```
+///
+/// The codec is lent to the callback between two `decode` calls, when it
+/// is not decoding, so sharing it is safe; `encode` takes `&self` for that.
+pub fn decode_each<C: Codec + ?Sized>(
+    codec: &mut C,
+    input: &[u8],
+    mut on_frame: impl FnMut(&C, &[u8]),
 ) -> Result<usize, FramingError> {
     let mut consumed = 0;
     // `get` instead of indexing: a codec that over-reports `consumed` must
@@ -106,7 +134,7 @@ pub fn decode_all<C: Codec + ?Sized>(
                 payload,
                 consumed: used,
             } => {
-                on_frame(payload);
+                on_frame(codec, payload);
                 if used == 0 {
                     // A zero-byte frame would make no progress: stop instead
                     // of spinning forever on a misbehaving codec.

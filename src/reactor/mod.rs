@@ -211,7 +211,8 @@ impl<S: Service> Reactor<S> {
             self.housekeep();
         }
         self.stop_signals();
-        log::info!("evloop stopped: {}", self.core.metrics);
+        // The counters are for whoever asks (`RUST_LOG=debug`), not every run.
+        log::debug!("evloop stopped: {}", self.core.metrics);
         Ok(())
     }
 

@@ -243,7 +243,10 @@ impl<S: Service> Reactor<S> {
         }
         for tok in live {
             match self.core.sources.get(tok.slot()) {
-                Some(Source::Conn(_)) => self.core.close_now(tok, CloseReason::Shutdown),
+                Some(Source::Conn(_)) => {
+                    self.core.metrics.shutdown_aborts += 1;
+                    self.core.close_now(tok, CloseReason::Shutdown);
+                }
                 _ => self.core.retire(tok),
             }
         }

@@ -148,7 +148,15 @@ impl<S: Service> Reactor<S> {
         }
         self.core.phase = Phase::ShuttingDown;
         let live = self.live_tokens();
-        info!(
+        // A signal is news (info); a shutdown the program asked for itself
+        // (a client that is done) is routine (debug).
+        let level = if why == "requested" {
+            log::Level::Debug
+        } else {
+            log::Level::Info
+        };
+        log::log!(
+            level,
             "shutdown ({why}): closing {} sources, grace {:?}",
             live.len(),
             self.core.config.shutdown_grace

@@ -12,12 +12,47 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The example binary `name`, which `cargo test` builds into
-/// `target/<profile>/examples/` (this test runs from `target/<profile>/deps/`).
+/// The example binary `name` in `target/<profile>/examples/` (this test
+/// runs from `target/<profile>/deps/`), built first if it is out of date.
+///
+/// `cargo test` builds the examples, but `cargo test --test NAME` does not,
+/// so a focused run would otherwise test a stale binary. So the first use
+/// of each example in a test process runs `cargo build --example NAME`
+/// (a fraction of a second when it is up to date).
+#[track_caller]
 pub fn example_path(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    build_example(
+        name,
+        profile_dir.file_name().is_some_and(|p| p == "release"),
+    );
     profile_dir.join("examples").join(name)
+}
+
+/// `cargo build --example name`, once per test process and example.
+#[track_caller]
+fn build_example(name: &str, release: bool) {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if built.iter().any(|b| b == name) {
+        return;
+    }
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "--example", name]);
+    if release {
+        cmd.arg("--release");
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running cargo build --example {name}: {e}"));
+    assert!(
+        out.status.success(),
+        "cargo build --example {name} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    built.push(name.to_string());
 }
 
 /// A running example process; killed on drop.
