@@ -13,6 +13,9 @@
 //!   --max-body BYTES             larger request bodies get 413 (default 1048576)
 //!   --max-conns N                refuse connections beyond N with a 503 (default 10000)
 //!   --idle-timeout SECS, --max-output BYTES, --pitfall NAME: as for tcp_echo_server
+//!   --threads N          run N reactors, one per thread, on the same port
+//!                        (SO_REUSEPORT; default 1; limits apply per reactor)
+//!   --pin                pin reactor i to CPU i
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.
@@ -76,6 +79,7 @@ fn main() {
     let mut args = common::Args::parse(USAGE);
     let addr = args.addr("127.0.0.1:9000");
     let config = args.config();
+    let cores = args.cores();
     let mut http = ServerConfig::default();
     http.head_timeout = seconds(&mut args, "head-timeout", http.head_timeout);
     http.keepalive_timeout = seconds(&mut args, "keepalive-timeout", http.keepalive_timeout);
@@ -84,5 +88,7 @@ fn main() {
     // Unconsumed input never exceeds one partial head (the server consumes
     // bodies as they arrive), so the default max_input suffices.
     debug_assert!(config.max_input >= http.limits.max_head);
-    common::serve(Server::with_config(handle, http), config, addr);
+    common::serve_sharded(cores, config, evloop::Bind::Tcp(addr), move |_| {
+        Server::with_config(handle, http.clone())
+    });
 }
