@@ -73,6 +73,11 @@ pub struct Running {
     threads: Vec<JoinHandle<()>>,
     rx: mpsc::Receiver<Msg>,
     poll: Poll,
+    /// Kept here, not only in the shards: when the last shard's copy was
+    /// the last one, its drop closed the eventfd right after the final
+    /// wake, and closing a registered fd takes its pending event with it,
+    /// leaving `wait` asleep forever.
+    _waker: Arc<Waker>,
     signals: Option<Signals>,
 }
 
@@ -197,6 +202,7 @@ impl Shards {
             threads,
             rx,
             poll,
+            _waker: waker,
             signals,
         })
     }
