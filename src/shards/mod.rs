@@ -23,7 +23,8 @@
 //! ```no_run
 //! use evloop::{services::Echo, Bind, Config, Shards};
 //! let config = Config { handle_signals: true, ..Config::default() };
-//! let running = Shards::new(4, config)?.start(Bind::Tcp("127.0.0.1:20000".parse().unwrap()), |_shard| Echo)?;
+//! let addr = "127.0.0.1:20000".parse().unwrap();
+//! let running = Shards::new(4, config)?.start(Bind::Tcp(addr), |_shard| Echo)?;
 //! match running.wait() {
 //!     Ok(summary) => println!("{summary}"), // after Ctrl-C, every shard drained
 //!     Err(e) => eprintln!("{e}"),           // a shard panicked; the rest were shut down
