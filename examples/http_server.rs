@@ -13,9 +13,9 @@
 //!   --max-body BYTES             larger request bodies get 413 (default 1048576)
 //!   --max-conns N                refuse connections beyond N with a 503 (default 10000)
 //!   --idle-timeout SECS, --max-output BYTES, --pitfall NAME: as for tcp_echo_server
-//!   --threads N          run N reactors, one per thread, on the same port
-//!                        (SO_REUSEPORT; default 1; limits apply per reactor)
-//!   --pin                pin reactor i to CPU i
+//!   --threads N                  run N reactors, one per thread, on the same port
+//!                                (SO_REUSEPORT; default 1; limits apply per reactor)
+//!   --pin                        pin reactor i to CPU i
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.
