@@ -2,7 +2,7 @@
 # benches/compare.sh - the echo comparison: evloop vs tokio, std threads, bare
 # mio and a raw-epoll floor, under the same load, on loopback.
 #
-#   bash benches/compare.sh              # full run: ROUNDS=5, 10 s per run (~20 min)
+#   bash benches/compare.sh              # full run: ROUNDS=5, 10 s per run (~30 min)
 #   QUICK=1 bash benches/compare.sh      # smoke test: 1 round, 3 s per run (~2 min)
 #   ROUNDS=3 DURATION=5 bash benches/compare.sh
 #
