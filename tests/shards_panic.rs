@@ -1,7 +1,8 @@
 //! A shard whose service panics is reported and takes the others down:
-//! `Running::wait` returns an error naming the shard and the panic, and the
-//! healthy shard has been shut down (its listener is gone, its connections
-//! closed): never a process that quietly serves with fewer shards.
+//! `Running::wait` (or `start`, if it panics while starting) returns an
+//! error naming the shard and the panic, and the healthy shard has been
+//! shut down (its listener is gone, its connections closed): never a
+//! process that quietly serves with fewer shards.
 
 mod util;
 use evloop::{Bind, Config, Ctx, Service, Shards, Token};
@@ -82,4 +83,28 @@ fn a_panicking_shard_is_reported_and_the_others_shut_down() {
     // And nobody listens on the port any more.
     let refused = TcpStream::connect_timeout(&addr, TIMEOUT);
     assert!(refused.is_err(), "something still listens on {addr}");
+}
+
+#[test]
+fn a_shard_that_panics_while_starting_fails_the_start() {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let started = Shards::new(2, Config::default())
+            .expect("two shards")
+            .start(Bind::Tcp(loopback0()), |shard| {
+                assert!(shard != 1, "no service for shard {shard}");
+                Fragile { shard }
+            });
+        let _ = tx.send(started.map(|running| running.local_addr()));
+    });
+    let result = rx
+        .recv_timeout(TIMEOUT)
+        .expect("start() did not return after a shard panicked");
+    let err = result.expect_err("a shard that cannot start must fail the start");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("shard 1 panicked: no service for shard 1"),
+        "readable message: {msg}"
+    );
+    assert!(msg.contains("the other shards were shut down"), "{msg}");
 }

@@ -45,10 +45,11 @@ impl Summary {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let udp: Vec<u64> = self.shards.iter().map(|m| m.udp_in).collect();
+        let n = self.shards.len();
+        let shards = if n == 1 { "shard" } else { "shards" };
         write!(
             f,
-            "{} shards, accepted per shard {:?}, datagrams per shard {udp:?}; total: {}",
-            self.shards.len(),
+            "{n} {shards}, accepted per shard {:?}, datagrams per shard {udp:?}; total: {}",
             self.accepted(),
             self.total()
         )
