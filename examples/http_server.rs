@@ -18,6 +18,9 @@
 //!                                16 MiB body on top of the 1 MiB at which answering pauses)
 //!   --idle-timeout SECS          close connections idle this long (default: never)
 //!   --pitfall NAME               reproduce a classic bug (default: none; repeatable)
+//!   --threads N                  run N reactors, one per thread, on the same port
+//!                                (SO_REUSEPORT; default 1; limits apply per reactor)
+//!   --pin                        pin reactor i to CPU i
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.
@@ -104,6 +107,7 @@ fn main() {
         // one more whole response must fit on top of it.
         config.max_output = config.high_water + MAX_BYTES + 64 * 1024;
     }
+    let cores = args.cores();
     let mut http = ServerConfig::default();
     http.head_timeout = seconds(&mut args, "head-timeout", http.head_timeout);
     http.keepalive_timeout = seconds(&mut args, "keepalive-timeout", http.keepalive_timeout);
@@ -112,5 +116,7 @@ fn main() {
     // Unconsumed input never exceeds one partial head (the server consumes
     // bodies as they arrive), so the default max_input suffices.
     debug_assert!(config.max_input >= http.limits.max_head);
-    common::serve(Server::with_config(handle, http), config, addr);
+    common::serve_sharded(cores, config, evloop::Bind::Tcp(addr), move |_| {
+        Server::with_config(handle, http.clone())
+    });
 }

@@ -5,11 +5,18 @@
 // 64 KiB buffer and `write_all` it back. This is the server evloop has to beat
 // in CPU time per operation on a single core.
 //
+// With `--threads N` (N > 1) it runs tokio's *multi-thread* runtime with N
+// workers instead: one listener, connections spread by work stealing. That
+// is the peer for `tcp_echo_server --threads N` (N shards, one listener each).
+//
 //   cargo run --release --example peer_tokio_echo -- --addr 127.0.0.1:20001
+//   cargo run --release --example peer_tokio_echo -- --threads 2
 //   printf 'hello\n' | nc -q 1 127.0.0.1 20001
 //
 // Options:
 //   --addr HOST:PORT   where to listen (default 127.0.0.1:20001)
+//   --threads N        tokio worker threads; 1 is the current-thread runtime (default 1)
+//   --pin              refused: tokio moves tasks between its workers (default: off)
 //
 // Runs until killed. Errors on one connection are logged to stderr and close
 // only that connection; a bind failure prints one line and exits with 1.
@@ -47,11 +54,29 @@ async fn serve(mut stream: TcpStream, peer: SocketAddr) {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
+fn main() {
     let mut args = common::Args::parse(include_str!("peer_tokio_echo.rs"));
     let addr = args.addr(DEFAULT_ADDR);
+    let cores = args.cores();
     args.finish();
+    if cores.pin {
+        common::fail("--pin is not supported here: tokio moves tasks between its workers");
+    }
+    let mut builder = if cores.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(cores.threads);
+        b
+    };
+    let runtime = builder
+        .enable_io()
+        .build()
+        .unwrap_or_else(|e| common::fail(format!("cannot start the tokio runtime: {e}")));
+    runtime.block_on(accept_loop(addr));
+}
+
+async fn accept_loop(addr: SocketAddr) {
     let listener = match TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(e) => common::fail(format!("cannot bind {addr}: {e}")),

@@ -14,6 +14,9 @@
 //!   --pitfall NAME       reproduce a classic bug (default: none; repeatable; see
 //!                        the README's pitfall table): no-drain, no-outbuf,
 //!                        close-on-eof, no-budget, no-emfile-guard, stale-token
+//!   --threads N          run N reactors, one per thread, on the same port
+//!                        (SO_REUSEPORT; default 1; limits apply per reactor)
+//!   --pin                pin reactor i to CPU i
 //!
 //! All the work is the reactor's: `Echo::on_data` is two lines. Watch a
 //! round trip with `RUST_LOG=trace` (timestamps cut; docs/walkthrough.md
@@ -46,6 +49,7 @@ fn main() {
     let mut args = common::Args::parse(include_str!("tcp_echo_server.rs"));
     let addr = args.addr("127.0.0.1:20000");
     let config = args.config();
+    let cores = args.cores();
     args.finish();
     if config.pitfalls != evloop::Pitfalls::default() {
         log::warn!(
@@ -53,5 +57,7 @@ fn main() {
             config.pitfalls
         );
     }
-    common::serve(evloop::services::Echo, config, addr);
+    common::serve_sharded(cores, config, evloop::Bind::Tcp(addr), |_| {
+        evloop::services::Echo
+    });
 }

@@ -15,6 +15,9 @@
 //!   --max-output BYTES   close a peer whose unsent output passes this (default 4 MiB)
 //!   --pitfall NAME       reproduce a classic bug (default: none; repeatable;
 //!                        see the README's pitfall table)
+//!   --threads N          run N reactors, one per thread, on the same port
+//!                        (SO_REUSEPORT; default 1; limits apply per reactor)
+//!   --pin                pin reactor i to CPU i
 //!
 //! What you see on stdout, one line per read: `127.0.0.1:53144: hello`.
 //! The client gets the reply bytes as they are: no newline is added, just
@@ -42,6 +45,7 @@ fn main() {
     let addr = args.addr("127.0.0.1:9090");
     let reply = args.value("reply", String::from("ok"));
     let config = args.config();
+    let cores = args.cores();
     args.finish();
     if reply.is_empty() {
         // An empty reply would make this a print server that looks broken.
@@ -55,5 +59,6 @@ fn main() {
     let service = evloop::services::Ack::new(reply.into_bytes()).printing(true);
 
     // Listen and run until SIGINT; bind failures are one line and exit 1.
-    common::serve(service, config, addr);
+    let bind = evloop::Bind::Tcp(addr);
+    common::serve_sharded(cores, config, bind, move |_| service.clone());
 }

@@ -10,6 +10,9 @@
 //!   --addr HOST:PORT     where to bind (default 127.0.0.1:9090)
 //!   --reply TEXT         answer every datagram with TEXT (default: echo it; the
 //!                        tutorial's variant answers `server接收数据成功`)
+//!   --threads N          run N reactors, one per thread, on the same port
+//!                        (SO_REUSEPORT: the kernel picks one per source address)
+//!   --pin                pin reactor i to CPU i
 //!
 //! What you see on stdout, one line per datagram, as the Go server prints it:
 //!
@@ -34,8 +37,8 @@
 //! TCP, one `send` is one `recv` (no sticky packets), and a 0-byte datagram
 //! is legal (it is echoed as an empty datagram).
 //!
-//! `common::serve` only listens on TCP, so the setup (bind_udp, run) is
-//! written out here; it is the same three steps. Ctrl-C exits 0.
+//! `common::serve_sharded` binds the socket (one per reactor with
+//! `--threads`) and runs until Ctrl-C, which exits 0.
 
 mod common;
 
@@ -98,6 +101,7 @@ fn main() {
     let mut args = common::Args::parse(include_str!("udp_echo_server.rs"));
     let addr = args.addr("127.0.0.1:9090");
     let reply = args.get("reply").map(String::into_bytes);
+    let cores = args.cores();
     args.finish();
 
     // No TCP limits apply to UDP, so no `args.config()`: only SIGINT/SIGTERM
@@ -106,13 +110,8 @@ fn main() {
         handle_signals: true,
         ..evloop::Config::default()
     };
-    let mut reactor = evloop::Reactor::new(UdpServer { reply }, config)
-        .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
     // Logs `udp bound on ADDR`, with the real port if --addr said :0.
-    reactor
-        .bind_udp(addr)
-        .unwrap_or_else(|e| common::fail(format!("cannot bind udp {addr}: {e}")));
-    if let Err(e) = reactor.run() {
-        common::fail(format!("event loop failed: {e}"));
-    }
+    common::serve_sharded(cores, config, evloop::Bind::Udp(addr), move |_| UdpServer {
+        reply: reply.clone(),
+    });
 }

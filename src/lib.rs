@@ -20,6 +20,8 @@
 //!    backpressure, half-close and lingering close (see `conn`).
 //! 4. [`Handle`] reaches the loop from other threads (shutdown, wake,
 //!    metrics) through a `mio::Waker`.
+//! 5. [`Shards`] runs N such reactors, one per core, behind one port:
+//!    share-nothing, each with its own socket (`SO_REUSEPORT`).
 //!
 //! To see it run, `docs/walkthrough.md` follows one echo round trip from
 //! `accept` to the echoed bytes with the real `RUST_LOG=trace` output, step
@@ -34,6 +36,7 @@
 //! | timers, flush, reap | `src/reactor/phases.rs` |
 //! | what a service may do | `src/reactor/ctx.rs` |
 //! | cross-thread wake-ups | `src/reactor/handle.rs` |
+//! | N reactors behind one port (`SO_REUSEPORT`), one per core | `src/shards/` |
 //! | graceful shutdown, signals | `src/reactor/shutdown.rs` |
 //! | tokens and generations | `src/token.rs` |
 //! | connection state machine | `src/conn/state.rs` |
@@ -69,6 +72,7 @@ mod pitfalls;
 pub mod reactor;
 mod service;
 pub mod services;
+pub mod shards;
 mod timer;
 pub mod token;
 
@@ -78,5 +82,6 @@ pub use metrics::Metrics;
 pub use pitfalls::{Pitfalls, UnknownPitfall};
 pub use reactor::{Ctx, Handle, Reactor};
 pub use service::Service;
+pub use shards::{Bind, Running, Shards, ShardsError, Summary};
 pub use timer::TimerId;
 pub use token::Token;

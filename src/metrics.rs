@@ -43,6 +43,15 @@ macro_rules! metrics {
                 Ok(())
             }
         }
+
+        /// Field by field, for summing several reactors' counters (as
+        /// [`Shards`](crate::Shards) does). Every field adds up, including
+        /// `max_events_per_poll`; take the max of that one yourself.
+        impl std::ops::AddAssign for Metrics {
+            fn add_assign(&mut self, other: Metrics) {
+                $( self.$name += other.$name; )*
+            }
+        }
     };
 }
 

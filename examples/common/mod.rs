@@ -234,6 +234,24 @@ impl Args {
         c
     }
 
+    /// `--threads N` (default 1: one reactor on the main thread) and `--pin`,
+    /// for [`serve_sharded`]. 0 or a non-number is a usage error.
+    pub fn cores(&mut self) -> Cores {
+        let threads = match self.get("threads") {
+            None => 1,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => fail(format!(
+                    "bad --threads {text:?}: want the number of reactor threads, 1 or more (--help lists the options)"
+                )),
+            },
+        };
+        Cores {
+            threads,
+            pin: self.flag("pin"),
+        }
+    }
+
     /// Fail on options nobody asked for (a typo should not be ignored).
     pub fn finish(self) {
         for (k, _) in &self.opts {
@@ -274,6 +292,55 @@ pub fn serve<S: evloop::Service>(service: S, config: evloop::Config, addr: Socke
         fail(format!("event loop failed: {e}"));
     }
     exit_if_aborted(&reactor.metrics());
+}
+
+/// How many reactors to run (`--threads`) and whether to pin each to a CPU (`--pin`).
+#[derive(Debug, Clone, Copy)]
+pub struct Cores {
+    pub threads: usize,
+    pub pin: bool,
+}
+
+/// [`serve`] on `cores.threads` reactors, one per thread, each with its own
+/// service from `factory(shard)` and its own socket on `bind`'s address
+/// (`evloop::Shards`, `SO_REUSEPORT`). One thread unpinned (the default) is
+/// exactly one reactor on the main thread, TCP or UDP. Ctrl-C drains every
+/// shard and logs one summary; a shard that panics stops all, exit 1.
+pub fn serve_sharded<S, F>(cores: Cores, config: evloop::Config, bind: evloop::Bind, factory: F)
+where
+    S: evloop::Service,
+    F: Fn(usize) -> S + Send + Sync + 'static,
+{
+    if cores.threads == 1 && !cores.pin {
+        let addr = match bind {
+            evloop::Bind::Tcp(addr) => return serve(factory(0), config, addr),
+            evloop::Bind::Udp(addr) => addr,
+        };
+        let mut reactor = evloop::Reactor::new(factory(0), config)
+            .unwrap_or_else(|e| fail(format!("cannot start: {e}")));
+        reactor
+            .bind_udp(addr)
+            .unwrap_or_else(|e| fail(format!("cannot bind udp {addr}: {e}")));
+        if let Err(e) = reactor.run() {
+            fail(format!("event loop failed: {e}"));
+        }
+        return;
+    }
+    let running = evloop::Shards::new(cores.threads, config)
+        .and_then(|shards| shards.pin(cores.pin).start(bind, factory))
+        .unwrap_or_else(|e| {
+            fail(format!(
+                "cannot start {} shards on {bind:?}: {e}",
+                cores.threads
+            ))
+        });
+    match running.wait() {
+        Ok(summary) => log::info!("shards stopped: {summary}"),
+        Err(e) => {
+            log::info!("shards stopped: {}", e.summary);
+            fail(e);
+        }
+    }
 }
 
 /// Build a reactor (with signal handling), start a connection to `server`,

@@ -123,7 +123,18 @@ impl<S: Service> Reactor<S> {
     /// Listen for TCP connections on `addr` (port 0 picks a free port; see
     /// [`local_addr`](Self::local_addr)).
     pub fn listen(&mut self, addr: SocketAddr) -> io::Result<Token> {
-        let listener = mio::net::TcpListener::bind(addr)?;
+        self.listen_mio(mio::net::TcpListener::bind(addr)?)
+    }
+
+    /// Listen on a socket you built yourself (already bound and listening),
+    /// e.g. with `SO_REUSEPORT` set, as [`Shards`](crate::Shards) does. It
+    /// is switched to non-blocking mode here.
+    pub fn listen_std(&mut self, listener: std::net::TcpListener) -> io::Result<Token> {
+        listener.set_nonblocking(true)?;
+        self.listen_mio(mio::net::TcpListener::from_std(listener))
+    }
+
+    fn listen_mio(&mut self, listener: mio::net::TcpListener) -> io::Result<Token> {
         let local = listener.local_addr()?;
         let tok = self.core.insert(|tok, registry| {
             let mut l = Listener::new(listener, local);
@@ -136,7 +147,17 @@ impl<S: Service> Reactor<S> {
 
     /// Bind a UDP socket; datagrams arrive in [`Service::on_datagram`].
     pub fn bind_udp(&mut self, addr: SocketAddr) -> io::Result<Token> {
-        let socket = mio::net::UdpSocket::bind(addr)?;
+        self.bind_udp_mio(mio::net::UdpSocket::bind(addr)?)
+    }
+
+    /// [`bind_udp`](Self::bind_udp) with a socket you built and bound
+    /// yourself (see [`listen_std`](Self::listen_std)).
+    pub fn bind_udp_std(&mut self, socket: std::net::UdpSocket) -> io::Result<Token> {
+        socket.set_nonblocking(true)?;
+        self.bind_udp_mio(mio::net::UdpSocket::from_std(socket))
+    }
+
+    fn bind_udp_mio(&mut self, socket: mio::net::UdpSocket) -> io::Result<Token> {
         let local = socket.local_addr()?;
         let tok = self.core.insert(|tok, registry| {
             let mut u = UdpEntry::new(socket, local);
