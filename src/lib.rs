@@ -64,6 +64,7 @@ pub mod http;
 mod metrics;
 mod pitfalls;
 pub mod reactor;
+pub mod rt;
 mod service;
 pub mod services;
 mod timer;

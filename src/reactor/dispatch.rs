@@ -37,12 +37,20 @@ impl Ready {
     }
 }
 
+impl From<Ready> for super::io_source::IoEvent {
+    fn from(r: Ready) -> Self {
+        let (readable, writable, read_closed, error) = (r.readable, r.writable, r.read_closed, r.error);
+        super::io_source::IoEvent { readable, writable, read_closed, error }
+    }
+}
+
 #[derive(Copy, Clone)]
 enum Kind {
     Listener,
     Conn,
     Udp,
     Fd,
+    Io,
 }
 
 impl<S: Service> Reactor<S> {
@@ -82,6 +90,7 @@ impl<S: Service> Reactor<S> {
             Source::Udp(_) => Kind::Udp,
             Source::Fd { removed: false, .. } => Kind::Fd,
             Source::Fd { removed: true, .. } => return None,
+            Source::Io(_) => Kind::Io,
         })
     }
 
@@ -103,6 +112,7 @@ impl<S: Service> Reactor<S> {
                 Some(Kind::Listener) => self.accept_ready(tok),
                 Some(Kind::Udp) => self.udp_ready(tok),
                 Some(Kind::Conn) => self.conn_event(tok, r),
+                Some(Kind::Io) => self.core.io_event(tok, r.into()),
                 Some(Kind::Fd) => {
                     let (readable, writable) = (r.readable || r.read_closed || r.error, r.writable);
                     self.service.on_ready(
@@ -133,7 +143,7 @@ impl<S: Service> Reactor<S> {
                 // will say so. One extra read per resume is the price.
                 self.read_conn(tok, true);
             }
-            Some(Kind::Fd) | None => {}
+            Some(Kind::Fd | Kind::Io) | None => {}
         }
     }
 

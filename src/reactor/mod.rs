@@ -20,6 +20,11 @@
 //! timers     expired deadlines: service timers, idle checks, linger    |
 //! (phases.rs) ends, accept retry after EMFILE, shutdown deadline.      |
 //!   |                                                                  |
+//! tasks      run woken tasks (`crate::rt`): poll each task on the run  |
+//! (tasks.rs) queue, at most `task_budget` per tick; wakers fired by    |
+//!   |        dispatch and timers filled the queue. Callback services:  |
+//!   |        nothing to do.                                            |
+//!   |                                                                  |
 //! flush      one write(2) per connection with queued output; WRITABLE  |
 //! (phases.rs) interest only while output waits; FIN after the drain;   |
 //!   |        backpressure pause and resume.                            |
@@ -47,10 +52,12 @@ mod core;
 mod ctx;
 mod dispatch;
 mod handle;
+pub(crate) mod io_source;
 mod listener;
 mod phases;
 mod read;
 mod shutdown;
+mod tasks;
 mod udp;
 
 pub(crate) use self::core::{Core, Phase, Source};
@@ -203,9 +210,13 @@ impl<S: Service> Reactor<S> {
             self.poll()?;
             self.dispatch();
             self.fire_timers();
+            let stop = self.run_tasks();
             self.flush();
             self.reap();
             self.housekeep();
+            if stop {
+                break;
+            }
         }
         log::info!("evloop stopped: {}", self.core.metrics);
         Ok(())
