@@ -16,6 +16,7 @@ use super::context;
 use super::join::{JoinCell, JoinError, JoinHandle, TaskEnd};
 use super::waker::{Remote, TaskId, TaskWaker};
 use super::TaskMetrics;
+use crate::timer::TimerKind;
 use crate::{Ctx, Service, Token};
 use log::{trace, warn};
 use slab::Slab;
@@ -224,8 +225,14 @@ impl Local {
         self.tasks.borrow_mut().remove(slot);
     }
 
-    fn has_queued(&self) -> bool {
-        !self.queue.borrow().is_empty()
+    /// If tasks are queued, make the next `epoll_wait` return at once: a
+    /// zero-delay timer (the heap already sets the poll timeout, so the
+    /// reactor needs no extra "is the run queue empty?" check).
+    pub(crate) fn keep_awake(&self, core: &mut crate::reactor::Core) {
+        if !self.queue.borrow().is_empty() && !self.timer_armed.get() {
+            self.timer_armed.set(true);
+            core.add_timer(Duration::ZERO, TimerKind::Service { tag: RUN_QUEUE_TAG });
+        }
     }
 
     /// Every task, taken out so they can be dropped (`Runtime`'s drop).
@@ -258,11 +265,8 @@ impl Service for Executor {
             return false;
         };
         context::enter(ctx.core, || local.run_queue());
-        if local.has_queued() && !local.timer_armed.get() {
-            // Tasks still wait (budget spent): poll without sleeping.
-            local.timer_armed.set(true);
-            ctx.timer(Duration::ZERO, RUN_QUEUE_TAG);
-        }
+        // Tasks still wait (budget spent): poll without sleeping.
+        local.keep_awake(ctx.core);
         // During a graceful shutdown, `run()` returns by itself once every
         // source is closed; returning early would cut the shutdown short.
         let done = self.main.as_ref().is_some_and(|m| m.is_done());

@@ -54,6 +54,8 @@ impl Runtime {
     {
         let handle = self.local.spawn(fut);
         self.reactor.service_mut().main = Some(handle.cell.clone());
+        // Tasks spawned before the loop runs: poll before the first sleep.
+        self.local.keep_awake(&mut self.reactor.core);
         let local = self.local.clone();
         let ran = context::set_current(&local, || self.reactor.run());
         self.reactor.service_mut().main = None;
