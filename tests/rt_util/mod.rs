@@ -115,3 +115,18 @@ pub async fn echo_server(listener: TcpListener) -> io::Result<()> {
         }
     }
 }
+
+/// Assert that `c` receives nothing for `quiet` (the server is stuck), then
+/// restore the generous timeout. A stuck server stays stuck, so a slow
+/// machine cannot make this pass by accident the other way round.
+#[track_caller]
+pub fn expect_silence(c: &mut std::net::TcpStream, quiet: std::time::Duration) {
+    use std::io::Read;
+    c.set_read_timeout(Some(quiet)).unwrap();
+    let mut b = [0u8; 64];
+    match c.read(&mut b) {
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+        other => panic!("expected no reply for {quiet:?}, got {other:?}"),
+    }
+    c.set_read_timeout(Some(crate::util::TIMEOUT)).unwrap();
+}
