@@ -58,9 +58,12 @@ async fn serve(addr: SocketAddr, slow: Option<&'static [u8]>) -> io::Result<()> 
     loop {
         match listener.accept().await {
             Ok((conn, peer)) => {
-                log::debug!("accepted {peer}");
+                let task = echo(conn, slow);
+                // The compiler's state machine for `echo`: docs/async.md.
+                let size = std::mem::size_of_val(&task);
+                log::debug!("accepted {peer}: echo future is {size} bytes");
                 rt::spawn(async move {
-                    if let Err(e) = echo(conn, slow).await {
+                    if let Err(e) = task.await {
                         if !rt::is_shutdown(&e) {
                             log::debug!("{peer}: {e}");
                         }

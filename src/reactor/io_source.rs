@@ -130,6 +130,7 @@ impl IoSource {
             match op(&mut self.io) {
                 Ok((r, drained)) => {
                     if drained && !(dir == Dir::Read && self.read_closed) {
+                        trace!("io tok={tok} {dir:?} short: queue empty, bit cleared");
                         self.clear(dir);
                     }
                     return Poll::Ready(Ok(r));

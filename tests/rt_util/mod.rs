@@ -130,3 +130,4 @@ pub fn expect_silence(c: &mut std::net::TcpStream, quiet: std::time::Duration) {
     }
     c.set_read_timeout(Some(crate::util::TIMEOUT)).unwrap();
 }
+pub mod trace;
