@@ -23,7 +23,7 @@
 
 mod common;
 
-use evloop::rt::{self, Runtime, RtConfig, TcpListener, TcpStream};
+use evloop::rt::{self, RtConfig, Runtime, TcpListener, TcpStream};
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -90,7 +90,10 @@ fn main() {
         .map(|s| &*Box::leak(s.into_bytes().into_boxed_slice()));
     args.finish();
     if config.pitfalls != evloop::Pitfalls::default() {
-        log::warn!("running with classic bugs switched on: {:?}", config.pitfalls);
+        log::warn!(
+            "running with classic bugs switched on: {:?}",
+            config.pitfalls
+        );
     }
     let mut runtime = Runtime::new(RtConfig::from(config))
         .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));

@@ -22,7 +22,7 @@
 
 mod common;
 
-use evloop::rt::{self, select, AsyncFd, Either, JoinHandle, Runtime, RtConfig, TcpStream};
+use evloop::rt::{self, select, AsyncFd, Either, JoinHandle, RtConfig, Runtime, TcpStream};
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -50,7 +50,10 @@ impl Stdin {
             // SAFETY: as above; O_NONBLOCK so a spurious wake-up cannot block the loop.
             unsafe { libc::fcntl(0, libc::F_SETFL, flags | libc::O_NONBLOCK) };
         }
-        Ok(Stdin { polled, pending: None })
+        Ok(Stdin {
+            polled,
+            pending: None,
+        })
     }
 
     /// The next bytes of stdin; empty at EOF.

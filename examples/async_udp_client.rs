@@ -24,7 +24,7 @@
 
 mod common;
 
-use evloop::rt::{timeout, Runtime, RtConfig, UdpSocket};
+use evloop::rt::{timeout, RtConfig, Runtime, UdpSocket};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -54,9 +54,17 @@ async fn ask(server: SocketAddr, msg: Vec<u8>) -> Result<(), String> {
     let mut buf = vec![0; 65_536];
     let (n, from) = match timeout(WAIT, sock.recv_from(&mut buf)).await {
         Ok(got) => got.map_err(|e: io::Error| format!("receiving: {e}"))?,
-        Err(_) => return Err(format!("no answer from {server} within {}s", WAIT.as_secs())),
+        Err(_) => {
+            return Err(format!(
+                "no answer from {server} within {}s",
+                WAIT.as_secs()
+            ))
+        }
     };
-    println!("recv:{} addr:{from} count:{n}", String::from_utf8_lossy(&buf[..n]));
+    println!(
+        "recv:{} addr:{from} count:{n}",
+        String::from_utf8_lossy(&buf[..n])
+    );
     Ok(())
 }
 

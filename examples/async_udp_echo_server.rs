@@ -24,7 +24,7 @@
 
 mod common;
 
-use evloop::rt::{self, Runtime, RtConfig, UdpSocket};
+use evloop::rt::{self, RtConfig, Runtime, UdpSocket};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 
@@ -42,7 +42,11 @@ async fn serve(addr: SocketAddr, reply: Option<Vec<u8>>) -> io::Result<()> {
         let data = &buf[..n];
         let mut out = io::stdout().lock();
         // A closed stdout must not stop the server; the log line still shows.
-        let _ = writeln!(out, "data:{} addr:{from} count:{n}", String::from_utf8_lossy(data));
+        let _ = writeln!(
+            out,
+            "data:{} addr:{from} count:{n}",
+            String::from_utf8_lossy(data)
+        );
         let _ = out.flush();
         let answer = reply.as_deref().unwrap_or(data);
         match sock.send_to(answer, from).await {

@@ -17,6 +17,9 @@
 //!    backpressure, half-close and lingering close (see `conn`).
 //! 4. [`Handle`] reaches the loop from other threads (shutdown, wake,
 //!    metrics) through a `mio::Waker`.
+//! 5. [`rt`] is the other half: futures and `async`/`await` on the same
+//!    loop (one more phase, "run woken tasks"), so the echo server can be
+//!    read as a `Service`, as an `async fn` on evloop, and as tokio.
 //!
 //! To see it run, `docs/walkthrough.md` follows one echo round trip from
 //! `accept` to the echoed bytes with the real `RUST_LOG=trace` output, step
@@ -38,6 +41,8 @@
 //! | accept, max connections, EMFILE | `src/reactor/listener.rs` |
 //! | UDP | `src/reactor/udp.rs` |
 //! | deadline heap | `src/timer.rs` |
+//! | async/await: executor, wakers, leaf futures | `src/rt/` |
+//! | future-driven sources (readiness + wakers) | `src/reactor/io_source.rs` |
 //! | limits and defaults | `src/config.rs` |
 //! | counters | `src/metrics.rs` |
 //! | classic bugs, switchable | `src/pitfalls.rs` |

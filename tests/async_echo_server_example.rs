@@ -39,3 +39,45 @@ fn a_taken_port_is_one_line_and_exit_1() {
     let err = server.stderr_with("cannot listen");
     assert!(err.contains("Address already in use"), "{err}");
 }
+
+/// Two clients; the first sends the `--slow-line`. Does the second get its
+/// echo while the first one's job runs (within the job's 2 s)?
+#[track_caller]
+fn other_client_is_served_during_a_slow_line(pitfall: &[&str]) -> bool {
+    let mut args = vec!["--addr", "127.0.0.1:0", "--slow-line", "slow"];
+    args.extend_from_slice(pitfall);
+    let mut server = spawn_example("async_echo_server", &args, true);
+    let mut slow = connect(server.addr());
+    let mut other = connect(server.addr());
+    other.write_all(b"warm\n").unwrap();
+    assert_eq!(read_n(&mut other, 5), b"warm\n");
+    slow.write_all(b"slow\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200)); // the job starts
+    other.write_all(b"hi\n").unwrap();
+    other
+        .set_read_timeout(Some(std::time::Duration::from_millis(1000)))
+        .unwrap();
+    let mut b = [0u8; 3];
+    let served = std::io::Read::read_exact(&mut other, &mut b).is_ok();
+    other.set_read_timeout(Some(TIMEOUT)).unwrap();
+    assert_eq!(
+        read_n(&mut slow, 5),
+        b"slow\n",
+        "the slow line is echoed too"
+    );
+    assert_eq!(server.interrupt(), Some(0));
+    served
+}
+
+#[test]
+fn a_slow_line_runs_on_a_worker_and_others_are_served() {
+    assert!(other_client_is_served_during_a_slow_line(&[]));
+}
+
+#[test]
+fn pitfall_blocking_in_task_stalls_the_others_during_a_slow_line() {
+    assert!(!other_client_is_served_during_a_slow_line(&[
+        "--pitfall",
+        "blocking-in-task"
+    ]));
+}

@@ -16,7 +16,8 @@ fn on_the_second_message_is_never_echoed() {
     // The first read may find "one" already there (readiness starts set);
     // after it, the socket is drained and the next wait needs a waker.
     c.write_all(b"one\n").unwrap();
-    c.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    c.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let mut b = [0u8; 4];
     let _ = std::io::Read::read_exact(&mut c, &mut b);
     c.write_all(b"two\n").unwrap();

@@ -35,7 +35,11 @@ fn on_an_always_ready_task_starves_io() {
     c.write_all(b"ping\n").unwrap();
     rt_util::expect_silence(&mut c, Duration::from_secs(1));
     stop.store(true, Ordering::Relaxed);
-    assert_eq!(read_n(&mut c, 5), b"ping\n", "served once the spinner stops");
+    assert_eq!(
+        read_n(&mut c, 5),
+        b"ping\n",
+        "served once the spinner stops"
+    );
     server.stop();
 }
 

@@ -50,7 +50,12 @@ fn stdin_from_a_regular_file_goes_through_spawn_blocking() {
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&path);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, b"from a file\n");
     assert_eq!(server.interrupt(), Some(0));
 }

@@ -41,5 +41,8 @@ fn no_server_is_one_line_and_exit_1() {
     let mut client = spawn_example("async_udp_client", &["--addr", &addr], false);
     assert_eq!(client.wait(), Some(1));
     let err = client.stderr_with("no answer");
-    assert!(err.contains(&format!("no answer from {addr} within 3s")), "{err}");
+    assert!(
+        err.contains(&format!("no answer from {addr} within 3s")),
+        "{err}"
+    );
 }

@@ -16,7 +16,6 @@ use std::io::{Read, Write};
 use std::net::Shutdown;
 use util::*;
 
-
 /// Wait (bounded) until `server`'s stderr has `n` lines containing `part`.
 #[track_caller]
 fn wait_for_count(server: &Example, part: &str, n: usize) {

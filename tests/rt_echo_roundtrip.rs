@@ -23,7 +23,11 @@ fn every_client_gets_its_own_bytes_back() {
         }
     }
     let ended = server.stop();
-    assert!(matches!(ended.result, Ok(Ok(()))), "{:?}", ended.result.err());
+    assert!(
+        matches!(ended.result, Ok(Ok(()))),
+        "{:?}",
+        ended.result.err()
+    );
     assert_eq!(ended.tasks.panicked, 0);
 }
 

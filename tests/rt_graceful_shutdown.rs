@@ -39,7 +39,11 @@ fn idle_connections_close_and_replies_in_flight_are_delivered() {
     busy.write_all(b"question\n").unwrap();
     got.recv_timeout(TIMEOUT).expect("the request arrived");
     let ended = server.stop(); // waits for block_on to return
-    assert!(matches!(ended.result, Ok(Ok(()))), "{:?}", ended.result.err());
+    assert!(
+        matches!(ended.result, Ok(Ok(()))),
+        "{:?}",
+        ended.result.err()
+    );
     assert_eq!(read_to_eof(&mut busy), b"answer to question\n");
     expect_closed(&mut idle);
     assert!(

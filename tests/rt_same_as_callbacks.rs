@@ -23,9 +23,19 @@ fn exchange(addr: SocketAddr, parts: &[(&[u8], bool)]) -> Vec<u8> {
         if *urgent {
             // SAFETY: send(2) on a socket we own, from a live slice.
             let n = unsafe {
-                libc::send(c.as_raw_fd(), data.as_ptr().cast(), data.len(), libc::MSG_OOB)
+                libc::send(
+                    c.as_raw_fd(),
+                    data.as_ptr().cast(),
+                    data.len(),
+                    libc::MSG_OOB,
+                )
             };
-            assert_eq!(n, data.len() as isize, "{}", std::io::Error::last_os_error());
+            assert_eq!(
+                n,
+                data.len() as isize,
+                "{}",
+                std::io::Error::last_os_error()
+            );
         } else {
             c.write_all(data).unwrap();
         }

@@ -39,8 +39,14 @@ impl Ready {
 
 impl From<Ready> for super::io_source::IoEvent {
     fn from(r: Ready) -> Self {
-        let (readable, writable, read_closed, error) = (r.readable, r.writable, r.read_closed, r.error);
-        super::io_source::IoEvent { readable, writable, read_closed, error }
+        let (readable, writable, read_closed, error) =
+            (r.readable, r.writable, r.read_closed, r.error);
+        super::io_source::IoEvent {
+            readable,
+            writable,
+            read_closed,
+            error,
+        }
     }
 }
 

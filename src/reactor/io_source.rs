@@ -234,7 +234,10 @@ impl IoSource {
     }
 
     fn wake_all(&mut self) {
-        for w in [self.reader.take(), self.writer.take()].into_iter().flatten() {
+        for w in [self.reader.take(), self.writer.take()]
+            .into_iter()
+            .flatten()
+        {
             w.wake();
         }
     }

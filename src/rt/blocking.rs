@@ -126,9 +126,8 @@ where
     let job: Job = Box::new(move || fill(&out, catch_unwind(AssertUnwindSafe(f))));
     context::with_current(|l| {
         let mut pool = l.blocking.borrow_mut();
-        let pool = pool.get_or_insert_with(|| {
-            Pool::start(l.config.blocking_threads, l.config.blocking_queue)
-        });
+        let pool = pool
+            .get_or_insert_with(|| Pool::start(l.config.blocking_threads, l.config.blocking_queue));
         match pool.jobs.try_send(job) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err("spawn_blocking queue is full"),

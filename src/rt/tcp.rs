@@ -153,7 +153,7 @@ impl TcpStream {
         let tok = self.tok;
         poll_fn(|cx| {
             // Wait without a buffer; take one only once there is something.
-            if let std::task::Poll::Pending = poll_ready(tok, Dir::Read, cx)? {
+            if poll_ready(tok, Dir::Read, cx)?.is_pending() {
                 return std::task::Poll::Pending;
             }
             poll_io(tok, Dir::Read, cx, |io| {

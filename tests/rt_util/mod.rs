@@ -125,7 +125,11 @@ pub fn expect_silence(c: &mut std::net::TcpStream, quiet: std::time::Duration) {
     c.set_read_timeout(Some(quiet)).unwrap();
     let mut b = [0u8; 64];
     match c.read(&mut b) {
-        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) => {}
         other => panic!("expected no reply for {quiet:?}, got {other:?}"),
     }
     c.set_read_timeout(Some(crate::util::TIMEOUT)).unwrap();
