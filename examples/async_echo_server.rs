@@ -26,21 +26,25 @@ mod common;
 use evloop::rt::{self, RtConfig, Runtime, TcpListener, TcpStream};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 const USAGE: &str = "usage: async_echo_server [--addr HOST:PORT] [--pitfall NAME]... \
 [--slow-line TEXT]";
 
+/// `--slow-line`, set once in `main`.
+static SLOW_LINE: OnceLock<Vec<u8>> = OnceLock::new();
+
 /// The whole echo protocol. Waits for data holding no buffer (an idle
 /// connection costs its task and its slab entry, nothing more), echoes each
 /// chunk, and answers the peer's EOF with ours.
-async fn echo(conn: TcpStream, slow: Option<&'static [u8]>) -> io::Result<()> {
+async fn echo(conn: TcpStream) -> io::Result<()> {
     loop {
         let chunk = conn.read_chunk().await?;
         if chunk.is_empty() {
             return conn.shutdown().await;
         }
-        if slow.is_some_and(|s| chunk.strip_suffix(b"\n") == Some(s)) {
+        if SLOW_LINE.get().is_some_and(|s| chunk.strip_suffix(b"\n") == Some(s)) {
             slow_job().await?;
         }
         conn.write_all(&chunk).await?;
@@ -53,22 +57,26 @@ async fn slow_job() -> io::Result<()> {
     Ok(job.await?)
 }
 
-async fn serve(addr: SocketAddr, slow: Option<&'static [u8]>) -> io::Result<()> {
+/// One connection's task: the echo, and a log line if it failed. Keeps
+/// nothing but the echo's own state across the wait (no peer address).
+async fn handle(conn: TcpStream) {
+    let task = echo(conn);
+    // The compiler's state machine for `echo`: see docs/async.md.
+    log::debug!("echo future is {} bytes", std::mem::size_of_val(&task));
+    if let Err(e) = task.await {
+        if !rt::is_shutdown(&e) {
+            log::debug!("connection ended: {e}");
+        }
+    }
+}
+
+async fn serve(addr: SocketAddr) -> io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
     loop {
         match listener.accept().await {
             Ok((conn, peer)) => {
-                let task = echo(conn, slow);
-                // The compiler's state machine for `echo`: docs/async.md.
-                let size = std::mem::size_of_val(&task);
-                log::debug!("accepted {peer}: echo future is {size} bytes");
-                rt::spawn(async move {
-                    if let Err(e) = task.await {
-                        if !rt::is_shutdown(&e) {
-                            log::debug!("{peer}: {e}");
-                        }
-                    }
-                });
+                log::debug!("accepted {peer}");
+                drop(rt::spawn(handle(conn)));
             }
             Err(e) if rt::is_shutdown(&e) => return Ok(()),
             Err(e) => {
@@ -85,9 +93,9 @@ fn main() {
     let mut args = common::Args::parse(USAGE);
     let addr = args.addr("127.0.0.1:20000");
     let config = args.config();
-    let slow: Option<&'static [u8]> = args
-        .get("slow-line")
-        .map(|s| &*Box::leak(s.into_bytes().into_boxed_slice()));
+    if let Some(line) = args.get("slow-line") {
+        let _ = SLOW_LINE.set(line.into_bytes());
+    }
     args.finish();
     if config.pitfalls != evloop::Pitfalls::default() {
         log::warn!(
@@ -97,7 +105,7 @@ fn main() {
     }
     let mut runtime = Runtime::new(RtConfig::from(config))
         .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
-    match runtime.block_on(serve(addr, slow)) {
+    match runtime.block_on(serve(addr)) {
         Ok(Ok(())) => log::info!("shut down cleanly"),
         Ok(Err(e)) => common::fail(format!("cannot listen on {addr}: {e}")),
         Err(e) => common::fail(format!("event loop failed: {e}")),

@@ -92,12 +92,16 @@ pub(crate) fn closed_error() -> io::Error {
 }
 
 impl IoSource {
-    /// Both bits start set: the first syscall is tried at once (a fresh
-    /// socket is usually writable), and `WouldBlock` clears what was wrong.
+    /// Writable starts set: a fresh socket usually is, so the first write is
+    /// tried at once (`WouldBlock` would clear it). Readable starts clear:
+    /// `epoll_ctl(ADD)` reports a source that is already readable as an
+    /// event of the next `epoll_wait`, so the first read waits for that
+    /// event, as the callback path does, instead of spending a `read(2)`
+    /// (and a pooled buffer) on a fresh connection that has sent nothing.
     fn new(io: IoKind) -> IoSource {
         IoSource {
             io,
-            readable: true,
+            readable: false,
             writable: true,
             read_closed: false,
             reader: None,

@@ -27,7 +27,7 @@ use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -56,7 +56,6 @@ pub(crate) struct TimerSlot {
 /// Everything the executor keeps, shared (`Rc`) by the runtime, the
 /// reactor-side [`Executor`] and the thread-local context.
 pub(crate) struct Local {
-    pub(crate) id: u64,
     pub(crate) config: RtConfig,
     tasks: RefCell<Slab<Task>>,
     generations: RefCell<Vec<u32>>,
@@ -68,12 +67,9 @@ pub(crate) struct Local {
     timer_armed: Cell<bool>,
 }
 
-static NEXT_RT: AtomicU64 = AtomicU64::new(1);
-
 impl Local {
     pub(crate) fn new(config: RtConfig, handle: crate::Handle) -> Local {
         Local {
-            id: NEXT_RT.fetch_add(1, Ordering::Relaxed),
             config,
             tasks: RefCell::new(Slab::new()),
             generations: RefCell::new(Vec::new()),
@@ -114,6 +110,11 @@ impl Local {
     {
         let cell = JoinCell::new();
         let out = cell.clone();
+        // Box the future on its own first: an async block that captures a
+        // future and awaits it stores it twice (the captured copy and the
+        // awaited one are not overlapped, rust-lang/rust#62958), which
+        // doubled every task. Capturing a `Box` costs 8 bytes instead.
+        let fut = Box::pin(fut);
         let task: BoxFuture = Box::pin(async move {
             let v = fut.await;
             out.complete(Ok(v));
@@ -135,7 +136,6 @@ impl Local {
                 fut: Some(task),
                 waker: Arc::new(TaskWaker {
                     id,
-                    rt: self.id,
                     scheduled: AtomicBool::new(true),
                     remote: self.remote.clone(),
                 }),

@@ -16,19 +16,22 @@ use std::task::{Context, Poll, Waker};
 /// A task ended without an output: it panicked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinError {
-    message: String,
+    /// `Box<str>`, not `String`: every task's join cell has room for one.
+    message: Box<str>,
 }
 
 impl JoinError {
     pub(crate) fn panicked(payload: &(dyn Any + Send)) -> JoinError {
         let message = if let Some(s) = payload.downcast_ref::<&str>() {
-            s.to_string()
+            s
         } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
+            s.as_str()
         } else {
-            "a non-string payload".to_string()
+            "a non-string payload"
         };
-        JoinError { message }
+        JoinError {
+            message: message.into(),
+        }
     }
 
     /// The panic's message.

@@ -66,7 +66,7 @@ impl TcpListener {
         }
         let tok = register(IoKind::Stream(sock), Interest::READABLE)?;
         trace!("accept tok={} peer={peer} -> tok={tok}", self.tok);
-        Ok((TcpStream { tok, peer }, peer))
+        Ok((TcpStream { tok }, peer))
     }
 }
 
@@ -76,12 +76,12 @@ impl Drop for TcpListener {
     }
 }
 
-/// A TCP connection in the runtime's slab: 8 bytes of token plus the
-/// peer's address. Dropping it closes the socket (at this tick's reap).
+/// A TCP connection in the runtime's slab: 8 bytes, its token (every copy
+/// an `async fn` keeps of it is that small). Dropping it closes the socket
+/// (at this tick's reap).
 #[derive(Debug)]
 pub struct TcpStream {
     tok: Token,
-    peer: SocketAddr,
 }
 
 impl TcpStream {
@@ -91,7 +91,7 @@ impl TcpStream {
         let sock = mio::net::TcpStream::connect(addr)?;
         let tok = register(IoKind::Stream(sock), Interest::READABLE)?;
         trace!("connect tok={tok} addr={addr} EINPROGRESS");
-        let conn = TcpStream { tok, peer: addr };
+        let conn = TcpStream { tok };
         poll_fn(|cx| {
             poll_io(tok, Dir::Write, cx, |io| {
                 let s = stream(io)?;
@@ -119,9 +119,10 @@ impl TcpStream {
         Ok(conn)
     }
 
-    /// The peer's address.
+    /// The peer's address (`getpeername(2)`; only inside a runtime's task).
     pub fn peer_addr(&self) -> Result<SocketAddr> {
-        Ok(self.peer)
+        let tok = self.tok;
+        super::context::with_core(|c| c.io_mut(tok).and_then(|s| stream(&mut s.io)?.peer_addr()))?
     }
 
     /// Our own address (the ephemeral port, for an outbound connection).

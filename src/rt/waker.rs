@@ -52,13 +52,12 @@ pub(crate) struct Remote {
 
 pub(crate) struct TaskWaker {
     pub(crate) id: TaskId,
-    /// Which runtime: a waker can outlive its runtime, or be woken on a
-    /// thread that runs another one.
-    pub(crate) rt: u64,
     /// Set when queued, cleared just before each poll: a task woken ten
     /// times before it runs is queued once, and a wake during its own poll
     /// queues it again.
     pub(crate) scheduled: AtomicBool,
+    /// The runtime's inbox; it also names the runtime (a waker can outlive
+    /// its runtime, or be woken on a thread that runs another one).
     pub(crate) remote: Arc<Remote>,
 }
 
@@ -72,7 +71,8 @@ impl Wake for TaskWaker {
             return; // already on a queue
         }
         let id = self.id;
-        let local = context::with_current(|l| l.id == self.rt && l.push(id));
+        let mine = |l: &super::executor::Local| Arc::ptr_eq(&l.remote, &self.remote);
+        let local = context::with_current(|l| mine(l) && l.push(id));
         if local == Some(true) {
             trace!("wake task={id} on the loop thread: queued");
             return;
