@@ -153,10 +153,9 @@ impl TcpStream {
     pub async fn read_chunk(&self) -> Result<Chunk> {
         let tok = self.tok;
         poll_fn(|cx| {
-            // Wait without a buffer; take one only once there is something.
-            if poll_ready(tok, Dir::Read, cx)?.is_pending() {
-                return std::task::Poll::Pending;
-            }
+            // `poll_io` runs this only when the readable bit is set, so the
+            // wait itself holds no buffer; on `WouldBlock` the chunk goes
+            // straight back to the pool.
             poll_io(tok, Dir::Read, cx, |io| {
                 let mut chunk = Chunk::take();
                 let n = stream(io)?.read(chunk.spare())?;
