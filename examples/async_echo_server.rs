@@ -44,7 +44,10 @@ async fn echo(conn: TcpStream) -> io::Result<()> {
         if chunk.is_empty() {
             return conn.shutdown().await;
         }
-        if SLOW_LINE.get().is_some_and(|s| chunk.strip_suffix(b"\n") == Some(s)) {
+        if SLOW_LINE
+            .get()
+            .is_some_and(|s| chunk.strip_suffix(b"\n") == Some(s))
+        {
             slow_job().await?;
         }
         conn.write_all(&chunk).await?;

@@ -37,19 +37,6 @@ impl Ready {
     }
 }
 
-impl From<Ready> for super::io_source::IoEvent {
-    fn from(r: Ready) -> Self {
-        let (readable, writable, read_closed, error) =
-            (r.readable, r.writable, r.read_closed, r.error);
-        super::io_source::IoEvent {
-            readable,
-            writable,
-            read_closed,
-            error,
-        }
-    }
-}
-
 #[derive(Copy, Clone)]
 enum Kind {
     Listener,
@@ -118,7 +105,10 @@ impl<S: Service> Reactor<S> {
                 Some(Kind::Listener) => self.accept_ready(tok),
                 Some(Kind::Udp) => self.udp_ready(tok),
                 Some(Kind::Conn) => self.conn_event(tok, r),
-                Some(Kind::Io) => self.core.io_event(tok, r.into()),
+                Some(Kind::Io) => {
+                    self.core
+                        .io_event(tok, r.readable, r.writable, r.read_closed, r.error)
+                }
                 Some(Kind::Fd) => {
                     let (readable, writable) = (r.readable || r.read_closed || r.error, r.writable);
                     self.service.on_ready(

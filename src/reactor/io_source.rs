@@ -51,11 +51,11 @@ pub(crate) enum IoKind {
 
 /// The readiness bits of one event (copied out of mio's `Event` by dispatch).
 #[derive(Copy, Clone, Debug)]
-pub(crate) struct IoEvent {
-    pub(crate) readable: bool,
-    pub(crate) writable: bool,
-    pub(crate) read_closed: bool,
-    pub(crate) error: bool,
+struct IoEvent {
+    readable: bool,
+    writable: bool,
+    read_closed: bool,
+    error: bool,
 }
 
 /// The slab's record for a future-driven source.
@@ -317,9 +317,22 @@ impl Core {
         }
     }
 
-    /// Dispatch phase: route an event to a future-driven source.
-    pub(crate) fn io_event(&mut self, tok: Token, ev: IoEvent) {
+    /// Dispatch phase: route an event's bits to a future-driven source.
+    pub(crate) fn io_event(
+        &mut self,
+        tok: Token,
+        readable: bool,
+        writable: bool,
+        read_closed: bool,
+        error: bool,
+    ) {
         if let Some(Source::Io(s)) = self.source_mut(tok) {
+            let ev = IoEvent {
+                readable,
+                writable,
+                read_closed,
+                error,
+            };
             s.on_event(tok, ev);
         }
     }
