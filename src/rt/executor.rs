@@ -169,7 +169,7 @@ impl Local {
     }
 
     fn poll_task(&self, id: TaskId) {
-        let (mut fut, waker, end) = {
+        let (mut fut, waker) = {
             let mut tasks = self.tasks.borrow_mut();
             let current = self.generations.borrow().get(id.slot as usize).copied();
             if current != Some(id.generation) {
@@ -179,7 +179,7 @@ impl Local {
                 return;
             };
             let Some(fut) = task.fut.take() else { return };
-            (fut, task.waker.clone(), task.end.clone())
+            (fut, task.waker.clone())
         };
         waker.scheduled.store(false, Ordering::Release);
         let waker = Waker::from(waker);
@@ -209,6 +209,7 @@ impl Local {
             Err(payload) => {
                 let err = JoinError::panicked(payload.as_ref());
                 warn!("task={id} panicked: {}; the loop goes on", err.message());
+                let end = self.tasks.borrow()[id.slot as usize].end.clone();
                 self.finish(id);
                 self.count(|m| m.panicked += 1);
                 // Dropping a half-run future can panic too: contain it.
