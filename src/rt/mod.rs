@@ -31,15 +31,16 @@
 //!         conn.write_all(&chunk).await?;
 //!     }
 //! }
-//! let mut rt = Runtime::new(RtConfig::default())?;
-//! rt.block_on(async {
+//! async fn serve() -> std::io::Result<()> {
 //!     let listener = TcpListener::bind("127.0.0.1:20000".parse().unwrap()).await?;
 //!     loop {
 //!         let (conn, _) = listener.accept().await?;
-//!         evloop::rt::spawn(echo(conn));
+//!         drop(evloop::rt::spawn(echo(conn))); // detached
 //!     }
-//! })?
-//! # ; Ok::<(), std::io::Error>(())
+//! }
+//! let mut rt = Runtime::new(RtConfig::default())?;
+//! rt.block_on(serve())??; // until Ctrl-C (with `handle_signals`) or an error
+//! # Ok::<(), std::io::Error>(())
 //! ```
 
 mod blocking;
