@@ -1,4 +1,4 @@
-//! Phase 4, run woken tasks: where futures meet the loop.
+//! The phase after timers, "run woken tasks": where futures meet the loop.
 //!
 //! Owns: the place of this phase in the tick (after dispatch and timers,
 //! whose wakers filled the run queue; before flush and reap). Does not own:
