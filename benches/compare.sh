@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# benches/compare.sh - the echo comparison: evloop vs tokio, std threads, bare
-# mio and a raw-epoll floor, under the same load, on loopback.
+# benches/compare.sh - the echo comparison: evloop (callbacks and async/await
+# on the same reactor) vs tokio, std threads, bare mio and a raw-epoll floor,
+# under the same load, on loopback.
 #
 #   bash benches/compare.sh              # full run: ROUNDS=5, 10 s per run (~30 min)
 #   QUICK=1 bash benches/compare.sh      # smoke test: 1 round, 3 s per run (~2 min)
@@ -77,7 +78,7 @@ fi
 has_example() { [[ -f examples/$1.rs || -f examples/$1/main.rs ]]; }
 
 examples=(echo_bench tcp_echo_server peer_tokio_echo peer_std_echo peer_mio_echo peer_epoll_floor)
-for opt in http_server udp_echo_server; do
+for opt in async_echo_server http_server udp_echo_server; do
     if has_example "$opt"; then examples+=("$opt"); fi
 done
 if [[ ${REPORT_ONLY:-0} != 1 ]]; then
@@ -97,6 +98,8 @@ server_cmd() {
     case $1 in
         evloop) echo "$BIN/tcp_echo_server" ;;
         evloop-2shards) echo "$BIN/tcp_echo_server --threads 2" ;;
+        # The same echo as `async fn` on the same reactor (evloop::rt).
+        evloop-async) echo "$BIN/async_echo_server" ;;
         tokio) echo "$BIN/peer_tokio_echo" ;;
         tokio-mt2) echo "$BIN/peer_tokio_echo --threads 2" ;;
         std-threads) echo "$BIN/peer_std_echo" ;;
@@ -200,6 +203,9 @@ mem_one() {
 }
 
 ECHO_SERVERS=(evloop tokio std-threads mio epoll-floor)
+if has_example async_echo_server; then
+    ECHO_SERVERS=(evloop evloop-async tokio std-threads mio epoll-floor)
+fi
 HTTP_SERVERS=(evloop-canned epoll-floor-http)
 if has_example http_server; then
     HTTP_SERVERS=(evloop-http evloop-canned epoll-floor-http)
@@ -308,6 +314,17 @@ for wl, servers in results.items():
                   f"| {fmt(med([r['cpu_us_per_op'] for r in rows]), 2)} | {fmt(g('bad'), 0)} "
                   f"| {fmt(g('backlog'), 0)} |")
     md.append("")
+# The async layer's cost: evloop-async against the callback evloop and tokio.
+ratios = []
+for wl, servers in results.items():
+    cpu = {name: med([r["cpu_us_per_op"] for r in rows]) for name, rows in servers.items()}
+    a, e, t = cpu.get("evloop-async"), cpu.get("evloop"), cpu.get("tokio")
+    if a is not None and e and t:
+        ratios.append(f"| {wl} | {a:.2f} | {e:.2f} | {t:.2f} | {a / e:.2f} | {a / t:.2f} |")
+if ratios:
+    md += ["## async/await on evloop (`async_echo_server`) vs callbacks and tokio", "",
+           "| workload | evloop-async | evloop | tokio | async ÷ callbacks | async ÷ tokio |",
+           "|---|---:|---:|---:|---:|---:|"] + ratios + [""]
 if mems:
     n = next(iter(mems.values()))[0]["conns"]
     md += [f"## Memory: server RSS growth with {n} idle connections", "",

@@ -22,6 +22,9 @@
 //!    metrics) through a `mio::Waker`.
 //! 5. [`Shards`] runs N such reactors, one per core, behind one port:
 //!    share-nothing, each with its own socket (`SO_REUSEPORT`).
+//! 6. [`rt`] is the other half: futures and `async`/`await` on the same
+//!    loop (one more phase, "run woken tasks"), so the echo server can be
+//!    read as a `Service`, as an `async fn` on evloop, and as tokio.
 //!
 //! To see it run, `docs/walkthrough.md` follows one echo round trip from
 //! `accept` to the echoed bytes with the real `RUST_LOG=trace` output, step
@@ -44,6 +47,8 @@
 //! | accept, max connections, EMFILE | `src/reactor/listener.rs` |
 //! | UDP | `src/reactor/udp.rs` |
 //! | deadline heap | `src/timer.rs` |
+//! | async/await: executor, wakers, leaf futures | `src/rt/` |
+//! | future-driven sources (readiness + wakers) | `src/reactor/io_source.rs` |
 //! | limits and defaults | `src/config.rs` |
 //! | counters | `src/metrics.rs` |
 //! | classic bugs, switchable | `src/pitfalls.rs` |
@@ -70,6 +75,7 @@ pub mod http;
 mod metrics;
 mod pitfalls;
 pub mod reactor;
+pub mod rt;
 mod service;
 pub mod services;
 pub mod shards;

@@ -24,17 +24,33 @@ pub struct Pitfalls {
     /// Ignore token generations: events and writes for a closed connection
     /// can reach the new connection in the reused slab slot.
     pub stale_token: bool,
+    /// Async (`rt`): a leaf future returns `Pending` without storing the
+    /// waker; the task is never polled again, with data waiting.
+    pub lost_waker: bool,
+    /// Async (`rt`): `spawn_blocking` runs its closure right there on the
+    /// loop thread, as a task that blocks would: every other task stalls.
+    pub blocking_in_task: bool,
+    /// Async (`rt`): a leaf future that is not ready wakes its own task
+    /// instead of parking the waker: polled every tick, 100% CPU.
+    pub wake_spin: bool,
+    /// Async (`rt`): the run queue is drained with no per-tick budget; a
+    /// task that is always ready keeps the loop from polling for I/O.
+    pub no_task_budget: bool,
 }
 
 impl Pitfalls {
     /// The names accepted by [`Pitfalls::enable`] (and `--pitfall`).
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 10] = [
         "no-drain",
         "no-outbuf",
         "close-on-eof",
         "no-budget",
         "no-emfile-guard",
         "stale-token",
+        "lost-waker",
+        "blocking-in-task",
+        "wake-spin",
+        "no-task-budget",
     ];
 
     /// Turn on the pitfall called `name`.
@@ -46,6 +62,10 @@ impl Pitfalls {
             "no-budget" => &mut self.no_budget,
             "no-emfile-guard" => &mut self.no_emfile_guard,
             "stale-token" => &mut self.stale_token,
+            "lost-waker" => &mut self.lost_waker,
+            "blocking-in-task" => &mut self.blocking_in_task,
+            "wake-spin" => &mut self.wake_spin,
+            "no-task-budget" => &mut self.no_task_budget,
             _ => return Err(UnknownPitfall(name.to_string())),
         };
         *flag = true;

@@ -169,6 +169,16 @@ pub trait Service {
         let _ = ctx;
     }
 
+    /// The phase "run woken tasks" (after timers, before flush), where the
+    /// async runtime ([`rt`](crate::rt)) polls the tasks woken this tick.
+    /// Callback services have no tasks and keep this default. Returning
+    /// `true` makes [`Reactor::run`](crate::Reactor::run) return at the end
+    /// of this tick (the runtime's `block_on` future is done).
+    fn run_tasks(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let _ = ctx;
+        false
+    }
+
     /// Bytes sent (best effort) to a connection refused by `max_conns`
     /// before it is closed, e.g. an HTTP 503. Default: nothing.
     fn reject_message(&self) -> &[u8] {

@@ -32,6 +32,8 @@ pub(crate) enum Source {
         fd: RawFd,
         removed: bool,
     },
+    /// A source driven by futures (`crate::rt`), not by service callbacks.
+    Io(super::io_source::IoSource),
 }
 
 /// Where the loop is in its life.
@@ -224,6 +226,11 @@ impl Core {
             Source::Fd { removed, .. } => {
                 *removed = true;
                 self.to_reap.push(tok);
+            }
+            Source::Io(s) => {
+                if s.retire() {
+                    self.to_reap.push(tok);
+                }
             }
             _ => self.to_reap.push(tok),
         }

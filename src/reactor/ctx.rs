@@ -149,7 +149,7 @@ impl Ctx<'_> {
             Source::Conn(c) => c.stream.local_addr().ok(),
             Source::Listener(l) => Some(l.local),
             Source::Udp(u) => Some(u.local),
-            Source::Fd { .. } => None,
+            Source::Fd { .. } | Source::Io(_) => None,
         }
     }
 

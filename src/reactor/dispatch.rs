@@ -120,6 +120,7 @@ enum Kind {
     Conn,
     Udp,
     Fd,
+    Io,
 }
 
 impl<S: Service> Reactor<S> {
@@ -160,6 +161,7 @@ impl<S: Service> Reactor<S> {
             Source::Udp(_) => Kind::Udp,
             Source::Fd { removed: false, .. } => Kind::Fd,
             Source::Fd { removed: true, .. } => return None,
+            Source::Io(_) => Kind::Io,
         })
     }
 
@@ -181,6 +183,10 @@ impl<S: Service> Reactor<S> {
                 Some(Kind::Listener) => self.accept_ready(tok),
                 Some(Kind::Udp) => self.udp_ready(tok),
                 Some(Kind::Conn) => self.conn_event(tok, r),
+                Some(Kind::Io) => {
+                    self.core
+                        .io_event(tok, r.readable, r.writable, r.read_closed, r.error)
+                }
                 Some(Kind::Fd) => {
                     let (readable, writable) = (r.readable || r.read_closed || r.error, r.writable);
                     self.service.on_ready(
@@ -214,7 +220,7 @@ impl<S: Service> Reactor<S> {
                 // will say so. One extra read per resume is the price.
                 self.read_conn(tok, true);
             }
-            Some(Kind::Fd) | None => {}
+            Some(Kind::Fd | Kind::Io) | None => {}
         }
     }
 

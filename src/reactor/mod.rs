@@ -21,6 +21,11 @@
 //! (phases.rs) deadlines, linger ends, accept retry after EMFILE,       |
 //!   |        shutdown deadline.                                        |
 //!   |                                                                  |
+//! tasks      run woken tasks (`crate::rt`): poll each task on the run  |
+//! (tasks.rs) queue, at most `task_budget` per tick; wakers fired by    |
+//!   |        dispatch and timers filled the queue. Callback services:  |
+//!   |        nothing to do.                                            |
+//!   |                                                                  |
 //! flush      one write(2) per connection with queued output; WRITABLE  |
 //! (phases.rs) interest only while output waits; FIN after the drain;   |
 //!   |        backpressure pause and resume.                            |
@@ -49,11 +54,13 @@ mod ctx;
 mod deadlines;
 mod dispatch;
 mod handle;
+pub(crate) mod io_source;
 mod listener;
 mod phases;
 mod ratelog;
 mod read;
 mod shutdown;
+mod tasks;
 mod udp;
 
 pub(crate) use self::core::{Core, Phase, Source};
@@ -227,9 +234,13 @@ impl<S: Service> Reactor<S> {
             self.poll()?;
             self.dispatch();
             self.fire_timers();
+            let stop = self.run_tasks();
             self.flush();
             self.reap();
             self.housekeep();
+            if stop {
+                break;
+            }
         }
         self.stop_signals();
         // The counters are for whoever asks (`RUST_LOG=debug`), not every run.

@@ -220,6 +220,7 @@ impl<S: Service> Reactor<S> {
                 Source::Fd { fd, .. } => {
                     let _ = self.core.registry.deregister(&mut mio::unix::SourceFd(&fd));
                 }
+                Source::Io(mut s) => s.deregister(&self.core.registry),
             }
         }
     }

@@ -1,0 +1,116 @@
+//! TCP echo server as `async fn` on the evloop reactor: the same server as
+//! `tcp_echo_server`, written the way a tokio user would write it.
+//!
+//! Run:  cargo run --release --example async_echo_server
+//! Try:  printf 'hello\n' | nc -N 127.0.0.1 20000
+//!       (or `cargo run --example async_tcp_client` and type lines)
+//!
+//! Options:
+//!   --addr HOST:PORT   where to listen (default 127.0.0.1:20000)
+//!   --pitfall NAME     reproduce a classic bug (README's pitfall table):
+//!                      lost-waker, wake-spin, no-task-budget, and the
+//!                      reactor's (no-drain, … apply to callback sources only)
+//!   --slow-line TEXT   a line equal to TEXT makes its connection do 2 s of
+//!                      blocking work first (through spawn_blocking; with
+//!                      --pitfall blocking-in-task, on the loop thread)
+//!
+//! Read it three ways: `Echo::on_data` (`src/services/echo.rs`) is the
+//! callback version, `examples/peer_tokio_echo.rs` the tokio one, and
+//! `echo` below this one. What the compiler makes of `echo` (a state
+//! machine like `ConnState`, 100-odd bytes) is in `docs/async.md`.
+//! Ctrl-C: the listener closes, idle connections end, replies in flight
+//! are still written, and the process exits 0.
+
+mod common;
+
+use evloop::rt::{self, RtConfig, Runtime, TcpListener, TcpStream};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const USAGE: &str = "usage: async_echo_server [--addr HOST:PORT] [--pitfall NAME]... \
+[--slow-line TEXT]";
+
+/// `--slow-line`, set once in `main`.
+static SLOW_LINE: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// The whole echo protocol. Waits for data holding no buffer (an idle
+/// connection costs its task and its slab entry, nothing more), echoes each
+/// chunk, and answers the peer's EOF with ours.
+async fn echo(conn: TcpStream) -> io::Result<()> {
+    loop {
+        let chunk = conn.read_chunk().await?;
+        if chunk.is_empty() {
+            return conn.shutdown().await;
+        }
+        if SLOW_LINE
+            .get()
+            .is_some_and(|s| chunk.strip_suffix(b"\n") == Some(s))
+        {
+            slow_job().await?;
+        }
+        conn.write_all(&chunk).await?;
+    }
+}
+
+/// Blocking work (a stand-in for a password hash or a file read).
+async fn slow_job() -> io::Result<()> {
+    let job = rt::spawn_blocking(|| std::thread::sleep(Duration::from_secs(2)));
+    Ok(job.await?)
+}
+
+/// One connection's task: the echo, and a log line if it failed. Keeps
+/// nothing but the echo's own state across the wait (no peer address).
+async fn handle(conn: TcpStream) {
+    let task = echo(conn);
+    // The compiler's state machine for `echo`: see docs/async.md.
+    log::debug!("echo future is {} bytes", std::mem::size_of_val(&task));
+    if let Err(e) = task.await {
+        if !rt::is_shutdown(&e) {
+            log::debug!("connection ended: {e}");
+        }
+    }
+}
+
+async fn serve(addr: SocketAddr) -> io::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    loop {
+        match listener.accept().await {
+            Ok((conn, peer)) => {
+                log::debug!("accepted {peer}");
+                drop(rt::spawn(handle(conn)));
+            }
+            Err(e) if rt::is_shutdown(&e) => return Ok(()),
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                log::warn!("accept failed: {e}; retrying in 100 ms");
+                rt::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+fn main() {
+    common::init_logging();
+    let mut args = common::Args::parse(USAGE);
+    let addr = args.addr("127.0.0.1:20000");
+    let config = args.config();
+    if let Some(line) = args.get("slow-line") {
+        let _ = SLOW_LINE.set(line.into_bytes());
+    }
+    args.finish();
+    if config.pitfalls != evloop::Pitfalls::default() {
+        log::warn!(
+            "running with classic bugs switched on: {:?}",
+            config.pitfalls
+        );
+    }
+    let mut runtime = Runtime::new(RtConfig::from(config))
+        .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
+    match runtime.block_on(serve(addr)) {
+        Ok(Ok(())) => log::info!("shut down cleanly"),
+        Ok(Err(e)) => common::fail(format!("cannot listen on {addr}: {e}")),
+        Err(e) => common::fail(format!("event loop failed: {e}")),
+    }
+}
