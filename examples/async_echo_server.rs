@@ -7,12 +7,14 @@
 //!
 //! Options:
 //!   --addr HOST:PORT   where to listen (default 127.0.0.1:20000)
-//!   --pitfall NAME     reproduce a classic bug (README's pitfall table):
+//!   --pitfall NAME     reproduce a classic bug (default: none; repeatable; see the
+//!                      README's pitfall table):
 //!                      lost-waker, wake-spin, no-task-budget, and the
 //!                      reactor's (no-drain, … apply to callback sources only)
 //!   --slow-line TEXT   a line equal to TEXT makes its connection do 2 s of
-//!                      blocking work first (through spawn_blocking; with
-//!                      --pitfall blocking-in-task, on the loop thread)
+//!                      blocking work first (default: none; through
+//!                      spawn_blocking, or with --pitfall blocking-in-task,
+//!                      on the loop thread)
 //!
 //! Read it three ways: `Echo::on_data` (`src/services/echo.rs`) is the
 //! callback version, `examples/peer_tokio_echo.rs` the tokio one, and
@@ -28,9 +30,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
-
-const USAGE: &str = "usage: async_echo_server [--addr HOST:PORT] [--pitfall NAME]... \
-[--slow-line TEXT]";
 
 /// `--slow-line`, set once in `main`.
 static SLOW_LINE: OnceLock<Vec<u8>> = OnceLock::new();
@@ -93,9 +92,21 @@ async fn serve(addr: SocketAddr) -> io::Result<()> {
 
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("async_echo_server.rs"));
     let addr = args.addr("127.0.0.1:20000");
-    let config = args.config();
+    // Only the pitfalls: the reactor's connection limits (`--max-conns`,
+    // `--idle-timeout`, `--max-output`) apply to callback connections, and
+    // a future-driven socket has no output buffer to cap (`write_all` waits).
+    let mut config = evloop::Config {
+        handle_signals: true,
+        ..evloop::Config::default()
+    };
+    for name in args.all("pitfall") {
+        config
+            .pitfalls
+            .enable(&name)
+            .unwrap_or_else(|e| common::fail(e));
+    }
     if let Some(line) = args.get("slow-line") {
         let _ = SLOW_LINE.set(line.into_bytes());
     }

@@ -7,7 +7,10 @@
 //!       printf 'hi\n' | cargo run --example async_tcp_client   (prints `hi`)
 //! Try:  nc -l 127.0.0.1 20000    (a stand-in server: type back at it)
 //!
-//! Options:  --addr HOST:PORT   the server (default 127.0.0.1:20000)
+//! Options:
+//!   --addr HOST:PORT   the server (default 127.0.0.1:20000)
+//!   -v, --verbose        log more (-v info, -vv debug, -vvv trace; default: only
+//!                        warnings and errors)
 //!
 //! Each line is sent with its newline; `q`, `Q` or `exit` quits. At the
 //! end of stdin we half-close and keep printing until the server closes.
@@ -26,8 +29,6 @@ use evloop::rt::{self, select, AsyncFd, Either, JoinHandle, RtConfig, Runtime, T
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
-
-const USAGE: &str = "usage: async_tcp_client [--addr HOST:PORT]   (type lines; q quits)";
 
 /// Stdin as a future: polled through the reactor when it is a pipe or a
 /// terminal; read on a `spawn_blocking` worker when it is a regular file
@@ -148,8 +149,8 @@ async fn client(addr: SocketAddr) -> io::Result<()> {
 }
 
 fn main() {
-    common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("async_tcp_client.rs"));
+    common::init_client_logging(args.verbose());
     let addr = args.addr("127.0.0.1:20000");
     args.finish();
     let config = evloop::Config {

@@ -9,6 +9,8 @@
 //! Options:
 //!   --addr HOST:PORT     the server (default 127.0.0.1:9090)
 //!   --msg TEXT           what to send (default `Hello server`)
+//!   -v, --verbose        log more (-v info, -vv debug, -vvv trace; default: only
+//!                        warnings and errors)
 //!
 //! What you see, as the Go client prints it:
 //!
@@ -29,7 +31,6 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-const USAGE: &str = "usage: async_udp_client [--addr HOST:PORT] [--msg TEXT]";
 const WAIT: Duration = Duration::from_secs(3);
 
 /// Bind where the server can answer: loopback for a loopback server.
@@ -69,8 +70,8 @@ async fn ask(server: SocketAddr, msg: Vec<u8>) -> Result<(), String> {
 }
 
 fn main() {
-    common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("async_udp_client.rs"));
+    common::init_client_logging(args.verbose());
     let server = args.addr("127.0.0.1:9090");
     let msg = args.value("msg", String::from("Hello server")).into_bytes();
     args.finish();

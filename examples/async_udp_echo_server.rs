@@ -9,6 +9,7 @@
 //! Options:
 //!   --addr HOST:PORT     where to bind (default 127.0.0.1:9090)
 //!   --reply TEXT         answer every datagram with TEXT instead of echoing
+//!                        (default: echo it)
 //!
 //! On stdout, one line per datagram, as the Go server prints it:
 //!
@@ -27,8 +28,6 @@ mod common;
 use evloop::rt::{self, RtConfig, Runtime, UdpSocket};
 use std::io::{self, Write};
 use std::net::SocketAddr;
-
-const USAGE: &str = "usage: async_udp_echo_server [--addr HOST:PORT] [--reply TEXT]";
 
 async fn serve(addr: SocketAddr, reply: Option<Vec<u8>>) -> io::Result<()> {
     let sock = UdpSocket::bind(addr).await?; // logs `udp bound on ADDR`
@@ -59,7 +58,7 @@ async fn serve(addr: SocketAddr, reply: Option<Vec<u8>>) -> io::Result<()> {
 
 fn main() {
     common::init_logging();
-    let mut args = common::Args::parse(USAGE);
+    let mut args = common::Args::parse(include_str!("async_udp_echo_server.rs"));
     let addr = args.addr("127.0.0.1:9090");
     let reply = args.get("reply").map(String::into_bytes);
     args.finish();

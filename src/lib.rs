@@ -37,6 +37,8 @@
 //! | routing events, outbound connect | `src/reactor/dispatch.rs` |
 //! | the read path, input cap, backpressure, EOF | `src/reactor/read.rs` |
 //! | timers, flush, reap | `src/reactor/phases.rs` |
+//! | every state's deadline (close, send progress, idle) | `src/reactor/deadlines.rs` |
+//! | rate-limited log lines | `src/reactor/ratelog.rs` |
 //! | what a service may do | `src/reactor/ctx.rs` |
 //! | cross-thread wake-ups | `src/reactor/handle.rs` |
 //! | N reactors behind one port (`SO_REUSEPORT`), one per core | `src/shards/` |
@@ -49,6 +51,7 @@
 //! | deadline heap | `src/timer.rs` |
 //! | async/await: executor, wakers, leaf futures | `src/rt/` |
 //! | future-driven sources (readiness + wakers) | `src/reactor/io_source.rs` |
+//! | the "run woken tasks" phase | `src/reactor/tasks.rs` |
 //! | limits and defaults | `src/config.rs` |
 //! | counters | `src/metrics.rs` |
 //! | classic bugs, switchable | `src/pitfalls.rs` |
