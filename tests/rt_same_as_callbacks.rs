@@ -1,7 +1,8 @@
 //! The async echo behaves as the callback echo (`services::Echo`) in the
 //! two corner cases of the read path: a FIN that arrives with the last data
 //! (one event says both; no later edge will announce the FIN) and urgent
-//! data (`MSG_OOB`, which epoll reports but `read` does not return inline).
+//! data (`MSG_OOB`: kept inline with `SO_OOBINLINE` on both paths, so the
+//! urgent byte is echoed in place and the bytes after it are not stranded).
 //! Each case runs against both servers and must give the same bytes back,
 //! then EOF.
 
@@ -72,5 +73,38 @@ fn urgent_data_is_handled_like_the_callback_path() {
     // And the connection after it is served normally.
     let c = exchange(futures.addr, &[(b"after\n", false)]);
     assert_eq!(c, b"after\n");
+    futures.stop();
+}
+
+/// Send `hello`, one urgent byte, then `world\n`, and do NOT half-close: the
+/// FIN cannot rescue a read that stopped at the urgent mark. Every byte must
+/// come back without the client sending more.
+#[track_caller]
+fn urgent_then_more(addr: SocketAddr) -> Vec<u8> {
+    let mut c = connect(addr);
+    c.write_all(b"hello").unwrap();
+    // SAFETY: send(2) on a socket we own, from a live one-byte buffer.
+    let n = unsafe { libc::send(c.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB) };
+    assert_eq!(n, 1, "{}", std::io::Error::last_os_error());
+    c.write_all(b"world\n").unwrap();
+    read_n(&mut c, b"hello!world\n".len())
+}
+
+#[test]
+fn urgent_data_does_not_strand_the_bytes_after_it() {
+    let callbacks = serve(Echo, Config::default());
+    let futures = rt_util::start(rt_util::config(), rt_util::echo_server);
+    for round in 0..20 {
+        assert_eq!(
+            urgent_then_more(callbacks.addr),
+            b"hello!world\n",
+            "callbacks, round {round}"
+        );
+        assert_eq!(
+            urgent_then_more(futures.addr),
+            b"hello!world\n",
+            "futures, round {round}"
+        );
+    }
     futures.stop();
 }

@@ -183,10 +183,14 @@ impl<S: Service> Reactor<S> {
                 Some(Kind::Listener) => self.accept_ready(tok),
                 Some(Kind::Udp) => self.udp_ready(tok),
                 Some(Kind::Conn) => self.conn_event(tok, r),
-                Some(Kind::Io) => {
-                    self.core
-                        .io_event(tok, r.readable, r.writable, r.read_closed, r.error)
-                }
+                Some(Kind::Io) => self.core.io_event(
+                    tok,
+                    r.readable,
+                    r.writable,
+                    r.read_closed,
+                    r.error,
+                    r.priority,
+                ),
                 Some(Kind::Fd) => {
                     let (readable, writable) = (r.readable || r.read_closed || r.error, r.writable);
                     self.service.on_ready(

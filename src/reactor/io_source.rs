@@ -56,6 +56,7 @@ struct IoEvent {
     writable: bool,
     read_closed: bool,
     error: bool,
+    urgent: bool,
 }
 
 /// The slab's record for a future-driven source.
@@ -66,6 +67,11 @@ pub(crate) struct IoSource {
     /// The peer's FIN (or an error) was reported: never clear `readable`
     /// again, so reads go on to see EOF.
     read_closed: bool,
+    /// Urgent (out-of-band) data was reported and not yet read past: Linux
+    /// stops a read at the urgent mark even with `SO_OOBINLINE`, so a short
+    /// read does not prove the queue empty. Reads go on to `WouldBlock`,
+    /// as `read.rs` does on the callback path.
+    urgent: bool,
     reader: Option<Waker>,
     writer: Option<Waker>,
     /// Graceful shutdown began: a read that would block fails instead.
@@ -104,6 +110,7 @@ impl IoSource {
             readable: false,
             writable: true,
             read_closed: false,
+            urgent: false,
             reader: None,
             writer: None,
             closing: false,
@@ -133,7 +140,7 @@ impl IoSource {
             }
             match op(&mut self.io) {
                 Ok((r, drained)) => {
-                    if drained && !(dir == Dir::Read && self.read_closed) {
+                    if drained && !(dir == Dir::Read && (self.read_closed || self.urgent)) {
                         trace!("io tok={tok} {dir:?} short: queue empty, bit cleared");
                         self.clear(dir);
                     }
@@ -177,7 +184,10 @@ impl IoSource {
     /// Forget readiness after the caller's own syscall said `WouldBlock`.
     pub(crate) fn clear(&mut self, dir: Dir) {
         match dir {
-            Dir::Read if !self.read_closed => self.readable = false,
+            Dir::Read if !self.read_closed => {
+                self.readable = false;
+                self.urgent = false;
+            }
             Dir::Read => {}
             Dir::Write => self.writable = false,
         }
@@ -220,6 +230,9 @@ impl IoSource {
         let write = ev.writable || ev.error;
         if ev.read_closed || ev.error {
             self.read_closed = true;
+        }
+        if ev.urgent {
+            self.urgent = true;
         }
         if read {
             self.readable = true;
@@ -288,7 +301,10 @@ impl Core {
             let mut src = IoSource::new(io);
             let both = Interest::READABLE | Interest::WRITABLE;
             match &mut src.io {
-                IoKind::Stream(s) => registry.register(s, tok.to_mio(), both)?,
+                // PRIORITY, as on the callback path: urgent data (see `urgent`).
+                IoKind::Stream(s) => {
+                    registry.register(s, tok.to_mio(), both | crate::conn::READ_INTEREST)?
+                }
                 IoKind::Listener(l) => registry.register(l, tok.to_mio(), Interest::READABLE)?,
                 IoKind::Udp(u) => registry.register(u, tok.to_mio(), both)?,
                 IoKind::Fd(fd) => registry.register(&mut SourceFd(fd), tok.to_mio(), interest)?,
@@ -325,6 +341,7 @@ impl Core {
         writable: bool,
         read_closed: bool,
         error: bool,
+        urgent: bool,
     ) {
         if let Some(Source::Io(s)) = self.source_mut(tok) {
             let ev = IoEvent {
@@ -332,6 +349,7 @@ impl Core {
                 writable,
                 read_closed,
                 error,
+                urgent,
             };
             s.on_event(tok, ev);
         }

@@ -66,6 +66,7 @@ mod udp;
 pub(crate) use self::core::{Core, Phase, Source};
 pub use ctx::Ctx;
 pub use handle::Handle;
+pub(crate) use listener::oob_inline;
 
 use crate::token::WAKER;
 use crate::{Config, Metrics, Service, Token};

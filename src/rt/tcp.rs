@@ -64,6 +64,8 @@ impl TcpListener {
         if nodelay {
             let _ = sock.set_nodelay(true);
         }
+        // Urgent data stays in the byte stream, as on the callback path.
+        crate::reactor::oob_inline(&sock)?;
         let tok = register(IoKind::Stream(sock), Interest::READABLE)?;
         trace!("accept tok={} peer={peer} -> tok={tok}", self.tok);
         Ok((TcpStream { tok }, peer))
@@ -89,6 +91,7 @@ impl TcpStream {
     /// until the socket is writable and ask it how the handshake went.
     pub async fn connect(addr: SocketAddr) -> Result<TcpStream> {
         let sock = mio::net::TcpStream::connect(addr)?;
+        crate::reactor::oob_inline(&sock)?;
         let tok = register(IoKind::Stream(sock), Interest::READABLE)?;
         trace!("connect tok={tok} addr={addr} EINPROGRESS");
         let conn = TcpStream { tok };
