@@ -20,7 +20,7 @@
 //! for its whole life, so the hot path keeps the single reactor's
 //! properties: one thread, one `Poll`, one slab, no locks, no atomics
 //! beyond the once-per-tick metrics. What the shards share is only what the
-//! supervisor needs: each shard's [`Handle`](crate::Handle) (shutdown, wake, metrics).
+//! supervisor needs: each shard's [`Handle`] (shutdown, wake, metrics).
 //! State that must be shared between connections on different shards is
 //! the service's problem (see `docs/scaling.md`).
 //!

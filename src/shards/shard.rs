@@ -1,10 +1,11 @@
 //! One shard's thread, and the start-up handshake with the supervisor.
 //!
-//! Owns: what runs on a shard thread (pin, build the loop (a service's
-//! reactor here, a runtime in `rt.rs`), take the socket, report ready, run,
-//! report how it ended, panics included) and waiting until all shards are ready or one failed. Does
-//! not own: the loop itself (`Reactor::run`) or supervising running shards
-//! (`running.rs`).
+//! Owns: what runs on a shard thread (pin, then the shard's [`Body`]:
+//! build the loop around the socket, report ready, run; then report how it
+//! ended, panics included), the callback body ([`serve`]: a service's
+//! reactor; the async one is in `rt.rs`), and waiting until all shards are
+//! ready or one failed. Does not own: the loop itself (`Reactor::run`) or
+//! supervising running shards (`running.rs`).
 
 use super::socket::{self, StdSocket};
 use super::summary;
