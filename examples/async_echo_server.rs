@@ -24,7 +24,8 @@
 //! `echo` below this one. What the compiler makes of `echo` (a state
 //! machine like `ConnState`, 100-odd bytes) is in `docs/async.md`.
 //! Ctrl-C: the listener closes, idle connections end, replies in flight
-//! are still written, and the process exits 0.
+//! are still written, and the process exits 0. With `--threads N`, every
+//! runtime does that, and one line sums up each shard's accepts.
 
 mod common;
 
