@@ -18,7 +18,7 @@
 # connections open, per connection.
 #
 # Scaling (workloads s and t): evloop with 1 and 2 shards (`--threads 2`,
-# SO_REUSEPORT) and tokio with its current-thread and multi-thread (2 workers)
+# SO_REUSEPORT; callbacks, and async_echo_server's runtimes) and tokio with its current-thread and multi-thread (2 workers)
 # runtimes. There the servers are not pinned to one CPU: they and the load
 # generator share CPUs SCALE_CPUS (default 0,1), so on a 2-core machine the
 # client competes with the server for the same cores; results.md says so
@@ -100,6 +100,7 @@ server_cmd() {
         evloop-2shards) echo "$BIN/tcp_echo_server --threads 2" ;;
         # The same echo as `async fn` on the same reactor (evloop::rt).
         evloop-async) echo "$BIN/async_echo_server" ;;
+        evloop-async-2shards) echo "$BIN/async_echo_server --threads 2" ;;
         tokio) echo "$BIN/peer_tokio_echo" ;;
         tokio-mt2) echo "$BIN/peer_tokio_echo --threads 2" ;;
         std-threads) echo "$BIN/peer_std_echo" ;;
@@ -224,6 +225,7 @@ WL_E="e: UDP echo 64 B, 8 sockets at $RATE_E/s"
 WL_S="s: scaling, 50 conns x 128 B at $RATE_S/s, server and client share CPUs $SCALE_CPUS"
 WL_T="t: scaling, highest pipelined throughput, 32 conns x depth 16 x 64 B, all on CPUs $SCALE_CPUS"
 SCALE_SERVERS=(evloop evloop-2shards tokio tokio-mt2)
+if has_example async_echo_server; then SCALE_SERVERS+=(evloop-async evloop-async-2shards); fi
 
 for ((round = 1; round <= ROUNDS && REPORT_ONLY != 1; round++)); do
     # Rotate the order each round so no server always runs first (or last).
@@ -379,7 +381,9 @@ md += ["## Scaling: N shards on N cores", ""]
 md += SCALING.split("\n") + [""]
 rows = [("evloop: CPU-µs/op at a fixed rate (s)", "s:", "evloop", "evloop-2shards", "cpu_us_per_op", 2),
         ("tokio: CPU-µs/op at a fixed rate (s)", "s:", "tokio", "tokio-mt2", "cpu_us_per_op", 2),
+        ("evloop async: CPU-µs/op at a fixed rate (s)", "s:", "evloop-async", "evloop-async-2shards", "cpu_us_per_op", 2),
         ("evloop: highest pipelined ops/s (t)", "t:", "evloop", "evloop-2shards", "ops_per_s", 0),
+        ("evloop async: highest pipelined ops/s (t)", "t:", "evloop-async", "evloop-async-2shards", "ops_per_s", 0),
         ("tokio: highest pipelined ops/s (t)", "t:", "tokio", "tokio-mt2", "ops_per_s", 0)]
 md += ["| figure | 1 shard / 1 thread | 2 shards / 2 workers | 2 ÷ 1 |", "|---|---:|---:|---:|"]
 for label, wl, one, two, key, digits in rows:

@@ -15,20 +15,25 @@
 //!                      blocking work first (default: none; through
 //!                      spawn_blocking, or with --pitfall blocking-in-task,
 //!                      on the loop thread)
+//!   --threads N        run N runtimes, one per thread, on the same port
+//!                      (SO_REUSEPORT; default 1)
+//!   --pin              pin runtime i to CPU i
 //!
 //! Read it three ways: `Echo::on_data` (`src/services/echo.rs`) is the
 //! callback version, `examples/peer_tokio_echo.rs` the tokio one, and
 //! `echo` below this one. What the compiler makes of `echo` (a state
 //! machine like `ConnState`, 100-odd bytes) is in `docs/async.md`.
 //! Ctrl-C: the listener closes, idle connections end, replies in flight
-//! are still written, and the process exits 0.
+//! are still written, and the process exits 0. With `--threads N`, every
+//! runtime does that, and one line sums up each shard's accepts.
 
 mod common;
 
 use evloop::rt::{self, RtConfig, Runtime, TcpListener, TcpStream};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// `--slow-line`, set once in `main`.
@@ -72,15 +77,17 @@ async fn handle(conn: TcpStream) {
     }
 }
 
-async fn serve(addr: SocketAddr) -> io::Result<()> {
-    let listener = TcpListener::bind(addr).await?;
+/// Accept until the shutdown; returns how many connections it accepted.
+async fn serve(listener: TcpListener) -> io::Result<u64> {
+    let mut accepted = 0;
     loop {
         match listener.accept().await {
             Ok((conn, peer)) => {
                 log::debug!("accepted {peer}");
+                accepted += 1;
                 drop(rt::spawn(handle(conn)));
             }
-            Err(e) if rt::is_shutdown(&e) => return Ok(()),
+            Err(e) if rt::is_shutdown(&e) => return Ok(accepted),
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning.
                 log::warn!("accept failed: {e}; retrying in 100 ms");
@@ -110,6 +117,7 @@ fn main() {
     if let Some(line) = args.get("slow-line") {
         let _ = SLOW_LINE.set(line.into_bytes());
     }
+    let cores = args.cores();
     args.finish();
     if config.pitfalls != evloop::Pitfalls::default() {
         log::warn!(
@@ -117,11 +125,46 @@ fn main() {
             config.pitfalls
         );
     }
+    if cores.threads > 1 || cores.pin {
+        return serve_on_shards(cores, config, addr);
+    }
     let mut runtime = Runtime::new(RtConfig::from(config))
         .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
-    match runtime.block_on(serve(addr)) {
-        Ok(Ok(())) => log::info!("shut down cleanly"),
+    match runtime.block_on(async move { serve(TcpListener::bind(addr).await?).await }) {
+        Ok(Ok(n)) => log::info!("shut down cleanly after {n} connection(s)"),
         Ok(Err(e)) => common::fail(format!("cannot listen on {addr}: {e}")),
         Err(e) => common::fail(format!("event loop failed: {e}")),
+    }
+}
+
+/// `--threads N`: the same `serve`, on N runtimes with a listener each
+/// (`evloop::Shards`). The runtimes count tasks, not connections, so each
+/// shard hands its accept count back for the one summary line.
+fn serve_on_shards(cores: common::Cores, config: evloop::Config, addr: SocketAddr) {
+    let counts: Arc<Vec<AtomicU64>> = Arc::new((0..cores.threads).map(|_| 0.into()).collect());
+    let shard_counts = counts.clone();
+    let running = evloop::Shards::new(cores.threads, config)
+        .and_then(|shards| {
+            shards
+                .pin(cores.pin)
+                .start_async(addr, move |shard, listener| {
+                    let counts = shard_counts.clone();
+                    async move {
+                        let n = serve(listener).await?;
+                        counts[shard].store(n, Ordering::Relaxed);
+                        Ok(())
+                    }
+                })
+        })
+        .unwrap_or_else(|e| common::fail(format!("cannot start {} shards: {e}", cores.threads)));
+    let result = running.wait();
+    let accepted: Vec<u64> = counts.iter().map(|n| n.load(Ordering::Relaxed)).collect();
+    let total: u64 = accepted.iter().sum();
+    let n = accepted.len();
+    log::info!(
+        "shards stopped: {n} shards, accepted per shard {accepted:?}; total: accepted={total}"
+    );
+    if let Err(e) = result {
+        common::fail(e);
     }
 }

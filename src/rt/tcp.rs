@@ -44,6 +44,20 @@ impl TcpListener {
         Ok(TcpListener { tok, local })
     }
 
+    /// Take over a listener bound elsewhere: one with socket options
+    /// `bind` does not set (`SO_REUSEPORT` for [`Shards`](crate::Shards),
+    /// a socket inherited from systemd). It must already be listening; it
+    /// is made non-blocking here, as mio requires. Only inside a runtime's
+    /// task (it is registered with that task's reactor).
+    pub fn from_std(listener: std::net::TcpListener) -> Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        let local = listener.local_addr()?;
+        let listener = mio::net::TcpListener::from_std(listener);
+        let tok = register(IoKind::Listener(listener), Interest::READABLE)?;
+        log::info!("listening on {local} (tok={tok})");
+        Ok(TcpListener { tok, local })
+    }
+
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local

@@ -6,9 +6,12 @@
 //! same address (`socket.rs`). Supervising them is `running.rs`: one
 //! SIGINT/SIGTERM shuts every shard down gracefully, a shard that panics or
 //! fails shuts the others down and is reported, and [`Running::wait`] hands
-//! back every shard's counters (`summary.rs`). Does not own: the loop (each
-//! shard is an ordinary [`Reactor::run`](crate::Reactor::run)) or choosing a
-//! shard for a connection: the kernel does that through `SO_REUSEPORT`.
+//! back every shard's counters (`summary.rs`). A shard may also run an
+//! async [`Runtime`](crate::rt::Runtime) around a future instead of a
+//! service ([`Shards::start_async`], `rt.rs`), with the same supervision.
+//! Does not own: the loop (each shard is an ordinary
+//! [`Reactor::run`](crate::Reactor::run)) or choosing a shard for a
+//! connection: the kernel does that through `SO_REUSEPORT`.
 //!
 //! This is how nginx workers, Seastar and the thread-per-core runtimes
 //! (glommio, monoio) use every core: not one loop with a thread pool behind
@@ -17,7 +20,7 @@
 //! for its whole life, so the hot path keeps the single reactor's
 //! properties: one thread, one `Poll`, one slab, no locks, no atomics
 //! beyond the once-per-tick metrics. What the shards share is only what the
-//! supervisor needs: each shard's [`Handle`](crate::Handle) (shutdown, wake, metrics).
+//! supervisor needs: each shard's [`Handle`] (shutdown, wake, metrics).
 //! State that must be shared between connections on different shards is
 //! the service's problem (see `docs/scaling.md`).
 //!
@@ -33,6 +36,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod rt;
 mod running;
 mod shard;
 mod socket;
@@ -41,10 +45,10 @@ mod summary;
 pub use running::Running;
 pub use summary::{ShardsError, Summary};
 
-use crate::{Config, Service};
+use crate::{Config, Handle, Service};
 use mio::{Interest, Poll, Waker};
 use running::{DONE, SIGNALS};
-use shard::{started, ShardStart};
+use shard::{started, Body, ShardStart};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 use std::io;
@@ -115,6 +119,17 @@ impl Shards {
         S: Service,
         F: Fn(usize) -> S + Send + Sync + 'static,
     {
+        self.launch(
+            bind,
+            Arc::new(move |i, socket, config, ready: &dyn Fn(Handle)| {
+                shard::serve(factory(i), socket, config, ready)
+            }),
+        )
+    }
+
+    /// What `start` and `start_async` share: bind, catch the signals, spawn
+    /// one thread per shard running `body`, wait until all are ready.
+    fn launch(self, bind: Bind, body: Arc<Body>) -> io::Result<Running> {
         let n = self.threads;
         // Every socket is bound here, before any thread starts, so a bind
         // error (port in use, bad address) is one plain error.
@@ -145,7 +160,6 @@ impl Shards {
             handle_signals: false,
             ..self.config
         };
-        let factory = Arc::new(factory);
         let (tx, rx) = mpsc::channel();
         let mut threads = Vec::with_capacity(n);
         let mut spawn_error = None;
@@ -158,10 +172,10 @@ impl Shards {
                 tx: tx.clone(),
                 waker: waker.clone(),
             };
-            let factory = factory.clone();
+            let body = body.clone();
             let spawned = thread::Builder::new()
                 .name(format!("evloop-shard-{i}"))
-                .spawn(move || shard.run(&*factory));
+                .spawn(move || shard.run(&*body));
             match spawned {
                 Ok(t) => threads.push(t),
                 Err(e) => {

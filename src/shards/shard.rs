@@ -1,10 +1,11 @@
 //! One shard's thread, and the start-up handshake with the supervisor.
 //!
-//! Owns: what runs on a shard thread (pin, build the service and reactor,
-//! take the socket, report ready, run, report how it ended, panics
-//! included) and waiting until all shards are ready or one failed. Does
-//! not own: the loop itself (`Reactor::run`) or supervising running shards
-//! (`running.rs`).
+//! Owns: what runs on a shard thread (pin, then the shard's [`Body`]:
+//! build the loop around the socket, report ready, run; then report how it
+//! ended, panics included), the callback body ([`serve`]: a service's
+//! reactor; the async one is in `rt.rs`), and waiting until all shards are
+//! ready or one failed. Does not own: the loop itself (`Reactor::run`) or
+//! supervising running shards (`running.rs`).
 
 use super::socket::{self, StdSocket};
 use super::summary;
@@ -79,10 +80,34 @@ pub(super) struct ShardStart {
     pub(super) waker: Arc<Waker>,
 }
 
+/// What runs on a shard thread after pinning: build the loop for this
+/// shard's index, socket and config, hand its `Handle` to `ready`, and run
+/// it until it stops. `start` builds a [`Reactor`] around a service,
+/// `start_async` a [`Runtime`](crate::rt::Runtime) around a future; the
+/// thread, the handshake and the panic report are the same code.
+pub(super) type Body =
+    dyn Fn(usize, StdSocket, Config, &dyn Fn(Handle)) -> io::Result<()> + Send + Sync;
+
+/// The [`Body`] of a callback shard: `factory(index)`'s service on a reactor.
+pub(super) fn serve<S: Service>(
+    service: S,
+    socket: StdSocket,
+    config: Config,
+    ready: &dyn Fn(Handle),
+) -> io::Result<()> {
+    let mut reactor = Reactor::new(service, config)?;
+    match socket {
+        StdSocket::Tcp(l) => reactor.listen_std(l)?,
+        StdSocket::Udp(u) => reactor.bind_udp_std(u)?,
+    };
+    ready(reactor.handle());
+    reactor.run()
+}
+
 impl ShardStart {
-    /// The shard thread: build, report ready, run; report how it ended,
-    /// panics included, so the supervisor never waits on a dead shard.
-    pub(super) fn run<S: Service, F: Fn(usize) -> S>(self, factory: &F) {
+    /// The shard thread: pin, then `body`; report how it ended, panics
+    /// included, so the supervisor never waits on a dead shard.
+    pub(super) fn run(self, body: &Body) {
         let ShardStart {
             index,
             socket,
@@ -91,20 +116,17 @@ impl ShardStart {
             tx,
             waker,
         } = self;
-        // The reactor is dropped by the unwinding (closing its sockets), so
+        let ready = |handle: Handle| {
+            let _ = tx.send(Msg::Ready(index, handle));
+        };
+        // The loop is dropped by the unwinding (closing its sockets), so
         // nothing observes it half-updated: AssertUnwindSafe is honest.
         let result = catch_unwind(AssertUnwindSafe(|| -> io::Result<()> {
             if let Some(cpu) = cpu {
                 socket::pin_current_thread(cpu)
                     .map_err(|e| io::Error::new(e.kind(), format!("pinning to CPU {cpu}: {e}")))?;
             }
-            let mut reactor = Reactor::new(factory(index), config)?;
-            match socket {
-                StdSocket::Tcp(l) => reactor.listen_std(l)?,
-                StdSocket::Udp(u) => reactor.bind_udp_std(u)?,
-            };
-            let _ = tx.send(Msg::Ready(index, reactor.handle()));
-            reactor.run()
+            body(index, socket, config, &ready)
         }));
         let outcome = match result {
             Ok(Ok(())) => Ok(()),
