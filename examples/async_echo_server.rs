@@ -32,8 +32,7 @@ mod common;
 use evloop::rt::{self, RtConfig, Runtime, TcpListener, TcpStream};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// `--slow-line`, set once in `main`.
@@ -138,33 +137,22 @@ fn main() {
 }
 
 /// `--threads N`: the same `serve`, on N runtimes with a listener each
-/// (`evloop::Shards`). The runtimes count tasks, not connections, so each
-/// shard hands its accept count back for the one summary line.
+/// (`evloop::Shards`), and the library's one summary line.
 fn serve_on_shards(cores: common::Cores, config: evloop::Config, addr: SocketAddr) {
-    let counts: Arc<Vec<AtomicU64>> = Arc::new((0..cores.threads).map(|_| 0.into()).collect());
-    let shard_counts = counts.clone();
     let running = evloop::Shards::new(cores.threads, config)
         .and_then(|shards| {
             shards
                 .pin(cores.pin)
-                .start_async(addr, move |shard, listener| {
-                    let counts = shard_counts.clone();
-                    async move {
-                        let n = serve(listener).await?;
-                        counts[shard].store(n, Ordering::Relaxed);
-                        Ok(())
-                    }
+                .start_async(addr, |_shard, listener| async move {
+                    serve(listener).await.map(drop)
                 })
         })
         .unwrap_or_else(|e| common::fail(format!("cannot start {} shards: {e}", cores.threads)));
-    let result = running.wait();
-    let accepted: Vec<u64> = counts.iter().map(|n| n.load(Ordering::Relaxed)).collect();
-    let total: u64 = accepted.iter().sum();
-    let n = accepted.len();
-    log::info!(
-        "shards stopped: {n} shards, accepted per shard {accepted:?}; total: accepted={total}"
-    );
-    if let Err(e) = result {
-        common::fail(e);
+    match running.wait() {
+        Ok(summary) => log::info!("shards stopped: {summary}"),
+        Err(e) => {
+            log::info!("shards stopped: {}", e.summary);
+            common::fail(e);
+        }
     }
 }

@@ -311,6 +311,15 @@ impl Core {
             }
             Ok(Source::Io(src))
         })?;
+        // A stream is a connection like any other in the counters, so the
+        // summary, `Handle::metrics` and the shards' totals see async servers.
+        if let Some(Source::Io(IoSource {
+            io: IoKind::Stream(_),
+            ..
+        })) = self.sources.get(tok.slot())
+        {
+            self.metrics.open_conns += 1;
+        }
         trace!("io tok={tok} registered");
         Ok(tok)
     }

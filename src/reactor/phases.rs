@@ -220,7 +220,13 @@ impl<S: Service> Reactor<S> {
                 Source::Fd { fd, .. } => {
                     let _ = self.core.registry.deregister(&mut mio::unix::SourceFd(&fd));
                 }
-                Source::Io(mut s) => s.deregister(&self.core.registry),
+                Source::Io(mut s) => {
+                    s.deregister(&self.core.registry);
+                    if matches!(s.io, crate::reactor::io_source::IoKind::Stream(_)) {
+                        self.core.metrics.closed += 1;
+                        self.core.metrics.open_conns -= 1;
+                    }
+                }
             }
         }
     }

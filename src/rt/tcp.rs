@@ -81,6 +81,7 @@ impl TcpListener {
         // Urgent data stays in the byte stream, as on the callback path.
         crate::reactor::oob_inline(&sock)?;
         let tok = register(IoKind::Stream(sock), Interest::READABLE)?;
+        let _ = super::context::with_core(|c| c.metrics.accepted += 1);
         trace!("accept tok={} peer={peer} -> tok={tok}", self.tok);
         Ok((TcpStream { tok }, peer))
     }
@@ -128,6 +129,7 @@ impl TcpStream {
         })
         .await?;
         let _ = super::context::with_core(|c| {
+            c.metrics.connected += 1;
             let nodelay = c.config.nodelay;
             c.io_mut(tok)
                 .and_then(|s| stream(&mut s.io)?.set_nodelay(nodelay))

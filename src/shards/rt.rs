@@ -36,10 +36,9 @@ impl Shards {
     /// that arrive before the future's first poll wait in its backlog.
     ///
     /// The [`Summary`](super::Summary) holds each runtime's reactor
-    /// counters; TCP handled by futures is not counted there (the runtime
-    /// counts tasks, not connections), so a server that wants per-shard
-    /// connection counts keeps its own, as `examples/async_echo_server.rs`
-    /// does.
+    /// counters: streams driven by futures count as connections there
+    /// (`accepted`, `connected`, `closed`, `open_conns`) like callback ones;
+    /// their bytes are not counted (`bytes_in`/`bytes_out` stay callback-only).
     pub fn start_async<F, Fut>(self, addr: SocketAddr, serve: F) -> io::Result<Running>
     where
         F: Fn(usize, TcpListener) -> Fut + Send + Sync + 'static,
