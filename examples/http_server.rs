@@ -21,6 +21,8 @@
 //!   --threads N                  run N reactors, one per thread, on the same port
 //!                                (SO_REUSEPORT; default 1; limits apply per reactor)
 //!   --pin                        pin reactor i to CPU i
+//!   --metrics-addr HOST:PORT     serve GET /metrics (Prometheus text) and /healthz
+//!                                on this address, on the same loop (default: off)
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.

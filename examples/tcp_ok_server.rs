@@ -18,6 +18,9 @@
 //!   --threads N          run N reactors, one per thread, on the same port
 //!                        (SO_REUSEPORT; default 1; limits apply per reactor)
 //!   --pin                pin reactor i to CPU i
+//!   --metrics-addr HOST:PORT
+//!                        serve GET /metrics (Prometheus text) and /healthz
+//!                        on this address, on the same loop (default: off)
 //!
 //! What you see on stdout, one line per read: `127.0.0.1:53144: hello`.
 //! The client gets the reply bytes as they are: no newline is added, just

@@ -13,6 +13,9 @@
 //!   --threads N          run N reactors, one per thread, on the same port
 //!                        (SO_REUSEPORT: the kernel picks one per source address)
 //!   --pin                pin reactor i to CPU i
+//!   --metrics-addr HOST:PORT
+//!                        serve GET /metrics (Prometheus text) and /healthz
+//!                        on this address, on the same loop (default: off)
 //!
 //! What you see on stdout, one line per datagram, as the Go server prints it:
 //!

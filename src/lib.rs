@@ -51,6 +51,8 @@
 //! | future-driven sources (readiness + wakers) | `src/reactor/io_source.rs` |
 //! | limits and defaults | `src/config.rs` |
 //! | counters | `src/metrics.rs` |
+//! | histograms of the loop, gauges | `src/stats.rs` |
+//! | Prometheus `/metrics`, `/healthz`; routing a listener to another service | `src/services/admin.rs`, `src/services/prometheus.rs`, `src/services/route.rs` |
 //! | classic bugs, switchable | `src/pitfalls.rs` |
 //! | echo, ack, print | `src/services/` |
 //! | framed services, sticky packets | `src/services/framed.rs` |
@@ -79,6 +81,7 @@ pub mod rt;
 mod service;
 pub mod services;
 pub mod shards;
+pub mod stats;
 mod timer;
 pub mod token;
 

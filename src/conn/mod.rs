@@ -107,6 +107,11 @@ pub(crate) struct Conn {
     /// The reactor's own timers for this connection.
     pub(crate) timers: ConnTimers,
     pub(crate) reason: Option<CloseReason>,
+    /// The listener that accepted it (`None` for outbound connections):
+    /// what [`Ctx::listener_of`](crate::Ctx::listener_of) reports, so a
+    /// service such as [`Route`](crate::services::Route) can tell an admin
+    /// port's connections from the main port's.
+    pub(crate) listener: Option<Token>,
 }
 
 /// The ids of the reactor's timers for one connection, kept so that the reap
@@ -159,6 +164,7 @@ impl Conn {
             last_progress: now,
             timers: ConnTimers::default(),
             reason: None,
+            listener: None,
         }
     }
 

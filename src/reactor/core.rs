@@ -67,6 +67,11 @@ pub(crate) struct Core {
     pub(crate) idle_log: RateLimitedLog,
     /// Outbound connects in progress (`dispatch.rs`).
     pub(crate) connects: super::dispatch::ConnectWaits,
+    /// Histograms of the loop (`crate::stats`).
+    pub(crate) stats: crate::stats::LoopStats,
+    /// When the last tick ended (the one extra clock read per tick): the
+    /// next poll's sleep is measured from here.
+    pub(crate) tick_end: Instant,
 }
 
 impl Core {
@@ -87,6 +92,28 @@ impl Core {
             phase: Phase::Running,
             idle_log: RateLimitedLog::per_second(),
             connects: Default::default(),
+            stats: Default::default(),
+            tick_end: Instant::now(),
+        }
+    }
+
+    /// The gauges a scrape reports; walks the slab (O(sources)), which is
+    /// why it is computed on demand and never per tick.
+    pub(crate) fn gauges(&self) -> crate::stats::Gauges {
+        let pending = self
+            .sources
+            .iter()
+            .map(|(_, s)| match s {
+                Source::Conn(c) => c.out.pending() as u64,
+                _ => 0,
+            })
+            .sum();
+        crate::stats::Gauges {
+            open_conns: self.metrics.open_conns,
+            pending_output_bytes: pending,
+            timers_live: self.timers.live_len() as u64,
+            slab_entries: self.sources.len() as u64,
+            slab_capacity: self.sources.capacity() as u64,
         }
     }
 

@@ -138,6 +138,14 @@ impl Ctx<'_> {
         self.core.conn(tok).map(|c| c.peer)
     }
 
+    /// The listener that accepted connection `tok` (the token
+    /// [`Reactor::listen`](crate::Reactor::listen) returned), or `None` for
+    /// an outbound connection or a stale token. Lets one service, or a
+    /// [`Route`](crate::services::Route), serve two ports differently.
+    pub fn listener_of(&self, tok: Token) -> Option<Token> {
+        self.core.conn(tok).and_then(|c| c.listener)
+    }
+
     /// Our own address on connection `tok` (for an outbound connection, the
     /// ephemeral port the kernel picked), or on a listener or UDP socket.
     /// `None` if the token is stale or the socket has no address yet.
@@ -225,6 +233,18 @@ impl Ctx<'_> {
     /// The counters so far.
     pub fn metrics(&self) -> &Metrics {
         &self.core.metrics
+    }
+
+    /// The loop's histograms so far (see [`LoopStats`](crate::stats::LoopStats)).
+    pub fn loop_stats(&self) -> &crate::stats::LoopStats {
+        &self.core.stats
+    }
+
+    /// Gauges computed now: open connections, total pending output, live
+    /// timers, slab size. Walks every source, so call it per scrape, not
+    /// per operation.
+    pub fn gauges(&self) -> crate::stats::Gauges {
+        self.core.gauges()
     }
 }
 

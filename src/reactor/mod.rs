@@ -211,6 +211,12 @@ impl<S: Service> Reactor<S> {
         self.core.metrics
     }
 
+    /// The loop's histograms so far (tick duration, events per poll, time
+    /// asleep).
+    pub fn loop_stats(&self) -> &crate::stats::LoopStats {
+        &self.core.stats
+    }
+
     /// The service (e.g. to read a client's result after `run()`).
     pub fn service(&self) -> &S {
         &self.service
@@ -266,6 +272,9 @@ impl<S: Service> Reactor<S> {
         }
         core.now = std::time::Instant::now();
         let n = self.events.iter().count() as u64;
+        let asleep = core.now.saturating_duration_since(core.tick_end);
+        core.stats.asleep.record_duration(asleep);
+        core.stats.events_per_poll.record(n, n);
         core.metrics.polls += 1;
         core.metrics.events += n;
         core.metrics.max_events_per_poll = core.metrics.max_events_per_poll.max(n);

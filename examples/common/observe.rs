@@ -1,0 +1,105 @@
+//! `--metrics-addr HOST:PORT`: the admin port every server example can
+//! open, served by the example's own loop (`evloop::services::Route` sends
+//! that listener's connections to `evloop::services::Admin`).
+//!
+//! Plumbing, once for every example: `Args::config` and `Args::cores` (which
+//! every server calls) read the options here and keep them for `serve` and
+//! `serve_sharded`, so an example's only part is its `Options:` doc line.
+//! An example whose doc does not list `--metrics-addr` does not take it
+//! (`finish` calls it unknown): a server that runs its reactor itself, as
+//! `chat_server` does, must opt in by documenting it and calling [`run`]'s
+//! parts itself.
+
+use super::{fail, Args};
+use evloop::services::{Admin, Route};
+use evloop::{Reactor, Service};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::OnceLock;
+
+/// What the observing options asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Observe {
+    /// `--metrics-addr`: where `GET /metrics` and `GET /healthz` answer.
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+static OBSERVE: OnceLock<Observe> = OnceLock::new();
+
+impl Args {
+    /// Read `--metrics-addr` (once; later calls return the same), if the
+    /// example documents it.
+    pub fn observe(&mut self) -> Observe {
+        if let Some(o) = OBSERVE.get() {
+            return o.clone();
+        }
+        if !self.help.contains("--metrics-addr") {
+            return Observe::default();
+        }
+        let metrics_addr = self.get("metrics-addr").map(|text| {
+            match text.to_socket_addrs().map(|mut a| a.next()) {
+                Ok(Some(addr)) => addr,
+                Ok(None) => fail(format!("--metrics-addr {text:?} resolves to no address")),
+                Err(e) => fail(format!("bad --metrics-addr {text:?} (want HOST:PORT): {e}")),
+            }
+        });
+        let o = Observe { metrics_addr };
+        let _ = OBSERVE.set(o.clone());
+        o
+    }
+}
+
+/// The options read by [`Args::observe`] (none if it was never called).
+pub fn options() -> Observe {
+    OBSERVE.get().cloned().unwrap_or_default()
+}
+
+/// Build a reactor on `bind` and run it until SIGINT; with
+/// `--metrics-addr`, the admin listener joins the same loop. Every failure
+/// is one line and exit 1. Returns the counters after the run.
+pub fn run<S: Service>(service: S, config: evloop::Config, bind: evloop::Bind) -> evloop::Metrics {
+    let (result, metrics) = run_then(service, config, bind, |_| {});
+    if let Err(e) = result {
+        fail(format!("event loop failed: {e}"));
+    }
+    metrics
+}
+
+/// [`run`], calling `started` with the loop's handle before it runs (to
+/// start worker threads), and handing back the loop's result instead of
+/// failing on it: the reactor (and the service) is dropped by then, so a
+/// caller can join its workers first (`chat_server`).
+pub fn run_then<S: Service>(
+    service: S,
+    config: evloop::Config,
+    bind: evloop::Bind,
+    started: impl FnOnce(evloop::Handle),
+) -> (std::io::Result<()>, evloop::Metrics) {
+    let Some(admin) = options().metrics_addr else {
+        let mut reactor = start(service, config, bind);
+        started(reactor.handle());
+        return (reactor.run(), reactor.metrics());
+    };
+    let mut reactor = start(Route::new(service, Admin::new()), config, bind);
+    let tok = reactor
+        .listen(admin)
+        .unwrap_or_else(|e| fail(format!("cannot listen on --metrics-addr {admin}: {e}")));
+    reactor.service_mut().side_listener(tok);
+    if let Some(at) = reactor.local_addr(tok) {
+        log::info!("metrics on http://{at}/metrics (and /healthz)");
+    }
+    started(reactor.handle());
+    (reactor.run(), reactor.metrics())
+}
+
+fn start<S: Service>(service: S, config: evloop::Config, bind: evloop::Bind) -> Reactor<S> {
+    let mut reactor =
+        Reactor::new(service, config).unwrap_or_else(|e| fail(format!("cannot start: {e}")));
+    let bound = match bind {
+        evloop::Bind::Tcp(addr) => reactor.listen(addr),
+        evloop::Bind::Udp(addr) => reactor.bind_udp(addr),
+    };
+    if let Err(e) = bound {
+        fail(format!("cannot listen on {bind:?}: {e}"));
+    }
+    reactor
+}
