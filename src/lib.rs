@@ -51,6 +51,7 @@
 //! | future-driven sources (readiness + wakers) | `src/reactor/io_source.rs` |
 //! | limits and defaults | `src/config.rs` |
 //! | counters | `src/metrics.rs` |
+//! | a timeline of ticks (Chrome trace JSON, for Perfetto) | `src/reactor/timeline.rs` |
 //! | histograms of the loop, gauges | `src/stats.rs` |
 //! | Prometheus `/metrics`, `/healthz`; routing a listener to another service | `src/services/admin.rs`, `src/services/prometheus.rs`, `src/services/route.rs` |
 //! | classic bugs, switchable | `src/pitfalls.rs` |
@@ -89,7 +90,7 @@ pub use config::Config;
 pub use conn::{CloseReason, ConnState};
 pub use metrics::Metrics;
 pub use pitfalls::{Pitfalls, UnknownPitfall};
-pub use reactor::{Ctx, Handle, Reactor};
+pub use reactor::{Ctx, Handle, Reactor, TimelineConfig};
 pub use service::Service;
 pub use shards::{Bind, Running, Shards, ShardsError, Summary};
 pub use timer::TimerId;

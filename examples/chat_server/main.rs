@@ -25,6 +25,9 @@
 //!   --metrics-addr HOST:PORT
 //!                         serve GET /metrics (Prometheus text) and /healthz
 //!                         on this address, on the same loop (default: off)
+//!   --timeline FILE       write a Chrome-trace timeline of the last ticks to
+//!                         FILE at shutdown (Perfetto opens it; default: off)
+//!   --timeline-ticks N    ticks the timeline keeps (default 10000)
 //!
 //! The lesson: blocking work off the loop. Hashing a password with argon2
 //! takes tens of milliseconds of CPU on purpose, and a SQLite commit with

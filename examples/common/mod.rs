@@ -312,6 +312,7 @@ where
         exit_if_aborted(&observe::run(factory(0), config, bind));
         return;
     }
+    let config = observe::apply(config);
     if observe::options().metrics_addr.is_some() {
         fail("--metrics-addr serves one reactor; use it without --threads/--pin");
     }

@@ -1,6 +1,7 @@
 //! `--metrics-addr HOST:PORT`: the admin port every server example can
 //! open, served by the example's own loop (`evloop::services::Route` sends
-//! that listener's connections to `evloop::services::Admin`).
+//! that listener's connections to `evloop::services::Admin`); and
+//! `--timeline FILE` / `--timeline-ticks N` (`Config::timeline`).
 //!
 //! Plumbing, once for every example: `Args::config` and `Args::cores` (which
 //! every server calls) read the options here and keep them for `serve` and
@@ -21,6 +22,8 @@ use std::sync::OnceLock;
 pub struct Observe {
     /// `--metrics-addr`: where `GET /metrics` and `GET /healthz` answer.
     pub metrics_addr: Option<SocketAddr>,
+    /// `--timeline FILE` and `--timeline-ticks N`.
+    pub timeline: Option<evloop::TimelineConfig>,
 }
 
 static OBSERVE: OnceLock<Observe> = OnceLock::new();
@@ -42,10 +45,29 @@ impl Args {
                 Err(e) => fail(format!("bad --metrics-addr {text:?} (want HOST:PORT): {e}")),
             }
         });
-        let o = Observe { metrics_addr };
+        let timeline = self.get("timeline").map(|path| {
+            let mut t = evloop::TimelineConfig::new(path);
+            t.ticks = self.value("timeline-ticks", t.ticks);
+            if t.ticks == 0 {
+                fail("--timeline-ticks must be at least 1");
+            }
+            t
+        });
+        let o = Observe {
+            metrics_addr,
+            timeline,
+        };
         let _ = OBSERVE.set(o.clone());
         o
     }
+}
+
+/// `config` with `--timeline` applied (unless it already has a timeline).
+pub fn apply(mut config: evloop::Config) -> evloop::Config {
+    if config.timeline.is_none() {
+        config.timeline = options().timeline;
+    }
+    config
 }
 
 /// The options read by [`Args::observe`] (none if it was never called).
@@ -74,6 +96,7 @@ pub fn run_then<S: Service>(
     bind: evloop::Bind,
     started: impl FnOnce(evloop::Handle),
 ) -> (std::io::Result<()>, evloop::Metrics) {
+    let config = apply(config);
     let Some(admin) = options().metrics_addr else {
         let mut reactor = start(service, config, bind);
         started(reactor.handle());

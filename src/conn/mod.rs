@@ -168,12 +168,21 @@ impl Conn {
         }
     }
 
-    /// Every transition goes through here, so `RUST_LOG=trace` shows them all.
-    pub(crate) fn set_state(&mut self, tok: Token, next: ConnState) {
-        if self.state != next {
-            trace!("state tok={tok} {} -> {next}", self.state);
-            self.state = next;
+    /// Every transition goes through here, so `RUST_LOG=trace` shows them
+    /// all. Returns the change, if any, for the timeline
+    /// (`timeline::note_state`): `#[must_use]` so no call site forgets it.
+    #[must_use]
+    pub(crate) fn set_state(
+        &mut self,
+        tok: Token,
+        next: ConnState,
+    ) -> Option<(ConnState, ConnState)> {
+        if self.state == next {
+            return None;
         }
+        trace!("state tok={tok} {} -> {next}", self.state);
+        let from = std::mem::replace(&mut self.state, next);
+        Some((from, next))
     }
 
     /// Write queued output until it is all gone or the socket would block.

@@ -72,10 +72,14 @@ pub(crate) struct Core {
     /// When the last tick ended (the one extra clock read per tick): the
     /// next poll's sleep is measured from here.
     pub(crate) tick_end: Instant,
+    /// `Config::timeline`'s recorder (`timeline.rs`); boxed so that off it
+    /// costs one pointer.
+    pub(crate) timeline: Option<Box<super::timeline::Timeline>>,
 }
 
 impl Core {
     pub(crate) fn new(registry: Registry, config: Config, shared: Arc<Shared>) -> Core {
+        let config_timeline = config.timeline.clone();
         Core {
             registry,
             sources: Slab::new(),
@@ -94,6 +98,7 @@ impl Core {
             connects: Default::default(),
             stats: Default::default(),
             tick_end: Instant::now(),
+            timeline: config_timeline.map(|c| Box::new(super::timeline::Timeline::new(c))),
         }
     }
 
@@ -224,8 +229,9 @@ impl Core {
             return;
         }
         trace!("close tok={tok} reason={reason}");
-        c.set_state(tok, ConnState::Closed);
+        let change = c.set_state(tok, ConnState::Closed);
         c.reason.get_or_insert(reason);
+        super::timeline::note_state(&mut self.timeline, tok, change);
         self.to_reap.push(tok);
     }
 
@@ -237,8 +243,9 @@ impl Core {
             ConnState::Connecting => return self.close_now(tok, reason),
             _ => {}
         }
-        c.set_state(tok, ConnState::Closing);
+        let change = c.set_state(tok, ConnState::Closing);
         c.reason.get_or_insert(reason);
+        super::timeline::note_state(&mut self.timeline, tok, change);
         self.schedule_flush(tok);
     }
 

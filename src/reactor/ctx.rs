@@ -73,11 +73,12 @@ impl Ctx<'_> {
         let Some(c) = self.core.conn_mut(tok) else {
             return;
         };
-        match c.state {
+        let change = match c.state {
             ConnState::Open | ConnState::Paused => c.set_state(tok, ConnState::WriteShut),
-            ConnState::Draining => {} // already flushing towards FIN + close
+            ConnState::Draining => None, // already flushing towards FIN + close
             _ => return,
-        }
+        };
+        super::timeline::note_state(&mut self.core.timeline, tok, change);
         self.core.schedule_flush(tok);
         // A paused connection stopped reading; WriteShut reads again.
         self.core.again(tok);

@@ -247,6 +247,8 @@ impl<S: Service> Reactor<S> {
         })?;
         self.core.metrics.accepted += 1;
         self.core.metrics.open_conns += 1;
+        let accept = || super::timeline::Kind::Accept;
+        super::timeline::note(&mut self.core.timeline, tok, accept);
         self.core.arm_idle_timer(tok);
         self.open_service(tok, peer);
         Ok(tok)

@@ -61,11 +61,14 @@ mod ratelog;
 mod read;
 mod shutdown;
 mod tasks;
+pub(crate) mod timeline;
 mod udp;
 
 pub(crate) use self::core::{Core, Phase, Source};
 pub use ctx::Ctx;
 pub use handle::Handle;
+use timeline::Step;
+pub use timeline::TimelineConfig;
 
 use crate::token::WAKER;
 use crate::{Config, Metrics, Service, Token};
@@ -239,24 +242,46 @@ impl<S: Service> Reactor<S> {
         while !self.finished() {
             self.poll()?;
             self.dispatch();
+            self.step_done(Step::Dispatch);
             self.fire_timers();
+            self.step_done(Step::Timers);
             let stop = self.run_tasks();
+            self.step_done(Step::Tasks);
             self.flush();
+            self.step_done(Step::Flush);
             self.reap();
+            self.step_done(Step::Reap);
             self.housekeep();
             if stop {
                 break;
             }
         }
         self.stop_signals();
+        if let Some(mut t) = self.core.timeline.take() {
+            match t.write() {
+                Ok((n, path)) => log::info!("timeline: {n} ticks written to {}", path.display()),
+                Err(e) => log::warn!("timeline: cannot write it: {e}"),
+            }
+        }
         // The counters are for whoever asks (`RUST_LOG=debug`), not every run.
         log::debug!("evloop stopped: {}", self.core.metrics);
         Ok(())
     }
 
+    /// The timeline's phase mark: one branch when it is off.
+    #[inline(always)]
+    fn step_done(&mut self, step: Step) {
+        if let Some(t) = self.core.timeline.as_mut() {
+            t.end_step_now(step);
+        }
+    }
+
     /// Phase 1: wait for readiness.
     fn poll(&mut self) -> io::Result<()> {
         let core = &mut self.core;
+        if let Some(t) = core.timeline.as_mut() {
+            t.begin_tick();
+        }
         let busy = !core.again.is_empty() || !core.to_flush.is_empty() || !core.to_reap.is_empty();
         let timeout = if busy {
             Some(Duration::ZERO)
@@ -271,6 +296,9 @@ impl<S: Service> Reactor<S> {
             Err(e) => return Err(e),
         }
         core.now = std::time::Instant::now();
+        if let Some(t) = core.timeline.as_mut() {
+            t.end_step(Step::Poll, core.now);
+        }
         let n = self.events.iter().count() as u64;
         let asleep = core.now.saturating_duration_since(core.tick_end);
         core.stats.asleep.record_duration(asleep);

@@ -150,10 +150,15 @@ impl Shards {
         let mut threads = Vec::with_capacity(n);
         let mut spawn_error = None;
         for (i, sock) in sockets.into_iter().enumerate() {
+            let mut config = config.clone();
+            if let Some(t) = config.timeline.as_mut().filter(|_| n > 1) {
+                // One file per shard: `trace.json` becomes `trace.json.shard0`, …
+                t.path = format!("{}.shard{i}", t.path.display()).into();
+            }
             let shard = ShardStart {
                 index: i,
                 socket: sock,
-                config: config.clone(),
+                config,
                 cpu: (!cpus.is_empty()).then(|| cpus[i % cpus.len()]),
                 tx: tx.clone(),
                 waker: waker.clone(),
