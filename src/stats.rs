@@ -101,6 +101,18 @@ pub struct LoopStats {
     pub asleep: Log2Histogram,
 }
 
+/// What one reactor reports at one scrape: its counters, gauges and
+/// histograms (see [`Handle::snapshot`](crate::Handle::snapshot)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The counters (and the gauges kept in `Metrics`).
+    pub metrics: crate::Metrics,
+    /// Gauges computed when the snapshot was taken.
+    pub gauges: Gauges,
+    /// The loop's histograms.
+    pub stats: LoopStats,
+}
+
 /// Gauges computed when asked (a scrape), not kept per operation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Gauges {

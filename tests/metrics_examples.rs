@@ -85,3 +85,22 @@ fn every_server_example_serves_metrics_and_healthz() {
         check(name, spawn_example(name, &args, true));
     }
 }
+
+#[test]
+fn with_threads_every_shard_has_a_label() {
+    let args = [
+        "--addr",
+        "127.0.0.1:0",
+        "--threads",
+        "2",
+        "--metrics-addr",
+        "127.0.0.1:0",
+    ];
+    let mut ex = spawn_example("tcp_echo_server", &args, true);
+    let metrics = get(metrics_addr(&ex), "/metrics");
+    for shard in ["0", "1"] {
+        let sample = format!("\nevloop_connections_accepted_total{{shard=\"{shard}\"}} ");
+        assert!(metrics.contains(&sample), "no {sample:?}: {metrics}");
+    }
+    assert_eq!(ex.interrupt(), Some(0));
+}

@@ -312,12 +312,10 @@ where
         exit_if_aborted(&observe::run(factory(0), config, bind));
         return;
     }
-    let config = observe::apply(config);
-    if observe::options().metrics_addr.is_some() {
-        fail("--metrics-addr serves one reactor; use it without --threads/--pin");
-    }
-    let running = evloop::Shards::new(cores.threads, config)
-        .and_then(|shards| shards.pin(cores.pin).start(bind, factory))
+    let shards = evloop::Shards::new(cores.threads, observe::apply(config))
+        .map(|shards| shards.pin(cores.pin));
+    let running = shards
+        .and_then(|shards| observe::start_shards(shards, bind, factory))
         .unwrap_or_else(|e| {
             fail(format!(
                 "cannot start {} shards on {bind:?}: {e}",

@@ -15,7 +15,7 @@ use super::{fail, Args};
 use evloop::services::{Admin, Route};
 use evloop::{Reactor, Service};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// What the observing options asked for.
 #[derive(Debug, Clone, Default)]
@@ -112,6 +112,38 @@ pub fn run_then<S: Service>(
     }
     started(reactor.handle());
     (reactor.run(), reactor.metrics())
+}
+
+/// Start the shards; with `--metrics-addr`, shard 0 also listens there and
+/// reports every shard (`Admin::for_shards`, a `shard` label on each
+/// sample), still on a reactor loop, not a side thread.
+pub fn start_shards<S, F>(
+    shards: evloop::Shards,
+    bind: evloop::Bind,
+    factory: F,
+) -> std::io::Result<evloop::Running>
+where
+    S: Service,
+    F: Fn(usize) -> S + Send + Sync + 'static,
+{
+    let Some(admin) = options().metrics_addr else {
+        return shards.start(bind, factory);
+    };
+    let handles = Arc::new(OnceLock::new());
+    let all = handles.clone();
+    let routed = move |i| Route::new(factory(i), Admin::for_shards(i, all.clone()));
+    let running = shards.start_with(bind, routed, move |i, reactor| {
+        if i == 0 {
+            let tok = reactor.listen(admin)?;
+            reactor.service_mut().side_listener(tok);
+            if let Some(at) = reactor.local_addr(tok) {
+                log::info!("metrics on http://{at}/metrics (and /healthz)");
+            }
+        }
+        Ok(())
+    })?;
+    let _ = handles.set(running.handles().to_vec());
+    Ok(running)
 }
 
 fn start<S: Service>(service: S, config: evloop::Config, bind: evloop::Bind) -> Reactor<S> {

@@ -72,6 +72,8 @@ pub(crate) struct Core {
     /// When the last tick ended (the one extra clock read per tick): the
     /// next poll's sleep is measured from here.
     pub(crate) tick_end: Instant,
+    /// When housekeep next copies a `Snapshot` into `shared` (`handle.rs`).
+    pub(crate) next_snapshot: Instant,
     /// `Config::timeline`'s recorder (`timeline.rs`); boxed so that off it
     /// costs one pointer.
     pub(crate) timeline: Option<Box<super::timeline::Timeline>>,
@@ -98,6 +100,7 @@ impl Core {
             connects: Default::default(),
             stats: Default::default(),
             tick_end: Instant::now(),
+            next_snapshot: Instant::now(),
             timeline: config_timeline.map(|c| Box::new(super::timeline::Timeline::new(c))),
         }
     }

@@ -109,6 +109,8 @@ impl<S: Service> Reactor<S> {
             shutdown: AtomicBool::new(false),
             woken: AtomicBool::new(false),
             metrics: Default::default(),
+            snapshot: Default::default(),
+            snapshot_wanted: AtomicBool::new(false),
         });
         let registry = poll.registry().try_clone()?;
         let read_buf = vec![0; config.read_chunk.max(65_536)];

@@ -15,6 +15,10 @@ use crate::timer::{deadline_after, TimerKind};
 use crate::{Service, Token};
 use log::{debug, trace, warn};
 use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How often `Handle::snapshot` is refreshed.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(1);
 
 impl<S: Service> Reactor<S> {
     /// Phase 3: fire every timer due by now. A timer scheduled while firing
@@ -250,11 +254,37 @@ impl<S: Service> Reactor<S> {
         let busy = end.saturating_duration_since(self.core.now);
         self.core.stats.tick.record_duration(busy);
         self.core.tick_end = end;
+        // A plain load first: the swap (a locked instruction) only when set.
+        let wanted = self.core.shared.snapshot_wanted.load(Ordering::Relaxed)
+            && self
+                .core
+                .shared
+                .snapshot_wanted
+                .swap(false, Ordering::AcqRel);
+        if wanted || self.core.now >= self.core.next_snapshot {
+            self.publish_snapshot();
+        }
         if self.core.timeline.is_some() {
             let g = self.core.gauges(); // walks the slab: only when on
             if let Some(t) = self.core.timeline.as_mut() {
                 t.end_tick(end, g.open_conns, g.pending_output_bytes);
             }
+        }
+    }
+
+    /// Copy counters, gauges and histograms for `Handle::snapshot`, once a
+    /// second: the gauges walk the slab, so not every tick.
+    fn publish_snapshot(&mut self) {
+        let core = &mut self.core;
+        core.next_snapshot = core.now + SNAPSHOT_EVERY;
+        let snap = crate::stats::Snapshot {
+            metrics: core.metrics,
+            gauges: core.gauges(),
+            stats: core.stats,
+        };
+        match core.shared.snapshot.lock() {
+            Ok(mut s) => *s = snap,
+            Err(poisoned) => *poisoned.into_inner() = snap,
         }
     }
 

@@ -15,8 +15,9 @@
 //! is itself the signal (`up == 0` in Prometheus).
 
 use super::prometheus::{render, Snapshot};
-use crate::{CloseReason, Ctx, Service, TimerId, Token};
+use crate::{CloseReason, Ctx, Handle, Service, TimerId, Token};
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The longest request head read; longer is answered 431 and closed.
@@ -25,20 +26,37 @@ pub const MAX_HEAD: usize = 8 * 1024;
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `GET /metrics` and `GET /healthz` (see the module doc).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Admin {
     shard: Option<usize>,
+    /// Every shard's handle, filled in once they all run (`for_shards`).
+    shards: Option<Arc<OnceLock<Vec<Handle>>>>,
 }
 
 impl Admin {
     /// Metrics without a `shard` label.
     pub fn new() -> Admin {
-        Admin { shard: None }
+        Admin::default()
     }
 
     /// Metrics labelled `shard="i"` (one reactor of [`Shards`](crate::Shards)).
     pub fn for_shard(shard: usize) -> Admin {
-        Admin { shard: Some(shard) }
+        Admin {
+            shard: Some(shard),
+            shards: None,
+        }
+    }
+
+    /// The admin of shard `me` that reports every shard, each with its
+    /// `shard` label: its own loop's numbers fresh, the others' from
+    /// [`Handle::snapshot`] (at most a second old). Fill `handles` with
+    /// [`Running::handles`](crate::Running::handles) once the shards run;
+    /// until then only `me` is reported.
+    pub fn for_shards(me: usize, handles: Arc<OnceLock<Vec<Handle>>>) -> Admin {
+        Admin {
+            shard: Some(me),
+            shards: Some(handles),
+        }
     }
 
     fn respond(&self, ctx: &mut Ctx<'_>, head: &[u8]) -> (u16, &'static str, String) {
@@ -55,12 +73,21 @@ impl Admin {
         let path = target.split(|&b| b == b'?').next().unwrap_or(b"");
         match path {
             b"/metrics" => {
-                let snap = Snapshot {
+                let mine = Snapshot {
                     metrics: *ctx.metrics(),
                     gauges: ctx.gauges(),
                     stats: *ctx.loop_stats(),
                 };
-                (200, "OK", render(&[(self.shard, snap)]))
+                let all = self.shards.as_ref().and_then(|s| s.get());
+                let snaps: Vec<_> = match (all, self.shard) {
+                    (Some(handles), Some(me)) => handles
+                        .iter()
+                        .enumerate()
+                        .map(|(i, h)| (Some(i), if i == me { mine } else { h.snapshot() }))
+                        .collect(),
+                    _ => vec![(self.shard, mine)],
+                };
+                (200, "OK", render(&snaps))
             }
             b"/healthz" => (200, "OK", "ok\n".into()),
             _ => (404, "Not Found", "try /metrics or /healthz\n".into()),

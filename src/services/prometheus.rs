@@ -1,5 +1,5 @@
 //! The Prometheus text exposition format (version 0.0.4) of a reactor's
-//! [`Metrics`], [`Gauges`] and [`LoopStats`].
+//! [`Metrics`](crate::Metrics), [`Gauges`] and [`LoopStats`].
 //!
 //! Owns: metric names, types, `# HELP` text and the histogram layout. Does
 //! not own: HTTP (that is [`Admin`](super::Admin)) or collecting anything.
@@ -11,20 +11,9 @@
 //! cannot drift from the code. Several shards render as one family each,
 //! with a `shard` label on every sample.
 
+pub use crate::stats::Snapshot;
 use crate::stats::{Gauges, Log2Histogram, LoopStats, BUCKETS};
-use crate::Metrics;
 use std::fmt::Write;
-
-/// What one reactor reports at one scrape.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Snapshot {
-    /// The counters (and the gauges kept in `Metrics`).
-    pub metrics: Metrics,
-    /// Gauges computed at the scrape.
-    pub gauges: Gauges,
-    /// The loop's histograms.
-    pub stats: LoopStats,
-}
 
 /// `Metrics` fields that are gauges, and their exposed names. Every other
 /// field is a counter, exposed as `evloop_<name>_total` (or the override in

@@ -115,6 +115,19 @@ impl Shards {
         S: Service,
         F: Fn(usize) -> S + Send + Sync + 'static,
     {
+        self.start_with(bind, factory, |_, _| Ok(()))
+    }
+
+    /// [`start`](Self::start), with `setup(i, reactor)` run on shard `i`'s
+    /// thread once its socket is registered, before it runs: to add a
+    /// source to some shards, e.g. an admin listener on shard 0 (the
+    /// examples' `--metrics-addr`). An error there fails the start.
+    pub fn start_with<S, F, G>(self, bind: Bind, factory: F, setup: G) -> io::Result<Running>
+    where
+        S: Service,
+        F: Fn(usize) -> S + Send + Sync + 'static,
+        G: Fn(usize, &mut crate::Reactor<S>) -> io::Result<()> + Send + Sync + 'static,
+    {
         let n = self.threads;
         // Every socket is bound here, before any thread starts, so a bind
         // error (port in use, bad address) is one plain error.
@@ -146,6 +159,7 @@ impl Shards {
             ..self.config
         };
         let factory = Arc::new(factory);
+        let setup = Arc::new(setup);
         let (tx, rx) = mpsc::channel();
         let mut threads = Vec::with_capacity(n);
         let mut spawn_error = None;
@@ -163,10 +177,10 @@ impl Shards {
                 tx: tx.clone(),
                 waker: waker.clone(),
             };
-            let factory = factory.clone();
+            let (factory, setup) = (factory.clone(), setup.clone());
             let spawned = thread::Builder::new()
                 .name(format!("evloop-shard-{i}"))
-                .spawn(move || shard.run(&*factory));
+                .spawn(move || shard.run(&*factory, &*setup));
             match spawned {
                 Ok(t) => threads.push(t),
                 Err(e) => {

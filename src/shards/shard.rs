@@ -82,7 +82,12 @@ pub(super) struct ShardStart {
 impl ShardStart {
     /// The shard thread: build, report ready, run; report how it ended,
     /// panics included, so the supervisor never waits on a dead shard.
-    pub(super) fn run<S: Service, F: Fn(usize) -> S>(self, factory: &F) {
+    pub(super) fn run<S, F, G>(self, factory: &F, setup: &G)
+    where
+        S: Service,
+        F: Fn(usize) -> S,
+        G: Fn(usize, &mut Reactor<S>) -> io::Result<()>,
+    {
         let ShardStart {
             index,
             socket,
@@ -103,6 +108,7 @@ impl ShardStart {
                 StdSocket::Tcp(l) => reactor.listen_std(l)?,
                 StdSocket::Udp(u) => reactor.bind_udp_std(u)?,
             };
+            setup(index, &mut reactor)?;
             let _ = tx.send(Msg::Ready(index, reactor.handle()));
             reactor.run()
         }));
