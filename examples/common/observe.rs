@@ -132,17 +132,21 @@ where
     let handles = Arc::new(OnceLock::new());
     let all = handles.clone();
     let routed = move |i| Route::new(factory(i), Admin::for_shards(i, all.clone()));
+    let bound = Arc::new(OnceLock::new());
+    let at = bound.clone();
     let running = shards.start_with(bind, routed, move |i, reactor| {
         if i == 0 {
             let tok = reactor.listen(admin)?;
             reactor.service_mut().side_listener(tok);
-            if let Some(at) = reactor.local_addr(tok) {
-                log::info!("metrics on http://{at}/metrics (and /healthz)");
-            }
+            let _ = at.set(reactor.local_addr(tok));
         }
         Ok(())
     })?;
     let _ = handles.set(running.handles().to_vec());
+    // Announced only now: a scrape before `handles` is set would see shard 0 alone.
+    if let Some(Some(at)) = bound.get() {
+        log::info!("metrics on http://{at}/metrics (and /healthz)");
+    }
     Ok(running)
 }
 
