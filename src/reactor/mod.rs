@@ -35,7 +35,8 @@
 //!   |        this batch from reaching a new connection in the slot.    |
 //!   |                                                                  |
 //! housekeep  shutdown requests (Handle, Ctx, signals); publish the     |
-//! (phases.rs) metrics. ------------------------------------------------+
+//! (phases.rs) metrics; read the clock a second time for the            |
+//!   |        histograms (`stats.rs`) and the timeline (`timeline.rs`). +
 //! ```
 //!
 //! # Readiness is a hint; drain until `WouldBlock`

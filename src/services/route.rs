@@ -13,6 +13,11 @@
 //! datagrams and raw fds. Both hear `on_wake`, `on_shutdown` and
 //! `run_tasks`.
 //!
+//! Limits are the reactor's and shared: `max_conns`, `idle_timeout`,
+//! `max_output` and the rest apply to both services' connections (an admin
+//! port on a server at `max_conns` is refused too, with the main protocol's
+//! [`reject_message`](Service::reject_message)), and the counters count both.
+//!
 //! Timers: a connection timer ([`Ctx::conn_timer`]) reaches the service
 //! that owns the connection by itself. A reactor-wide timer ([`Ctx::timer`])
 //! carries only a `u64` tag, so the tag space is split: tags with the top
