@@ -21,6 +21,11 @@
 //!   --threads N                  run N reactors, one per thread, on the same port
 //!                                (SO_REUSEPORT; default 1; limits apply per reactor)
 //!   --pin                        pin reactor i to CPU i
+//!   --metrics-addr HOST:PORT     serve GET /metrics (Prometheus text) and /healthz
+//!                                on this address, on the same loop (default: off)
+//!   --timeline FILE              write a Chrome-trace timeline of the last ticks to
+//!                                FILE at shutdown (Perfetto opens it; default: off)
+//!   --timeline-ticks N           ticks the timeline keeps (default 10000)
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.

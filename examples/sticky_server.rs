@@ -28,6 +28,11 @@
 //!                               (default 4 MiB)
 //!   --pitfall NAME              reproduce a classic bug (default: none; repeatable;
 //!                               see the README's pitfall table)
+//!   --metrics-addr HOST:PORT    serve GET /metrics (Prometheus text) and /healthz
+//!                               on this address, on the same loop (default: off)
+//!   --timeline FILE             write a Chrome-trace timeline of the last ticks to
+//!                               FILE at shutdown (Perfetto opens it; default: off)
+//!   --timeline-ticks N          ticks the timeline keeps (default 10000)
 //!
 //! How it works: the reactor hands `FramedPrint::on_data` every unconsumed
 //! byte; the codec cuts off each whole message (`codec::decode_all`) and the

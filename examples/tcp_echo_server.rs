@@ -17,6 +17,12 @@
 //!   --threads N          run N reactors, one per thread, on the same port
 //!                        (SO_REUSEPORT; default 1; limits apply per reactor)
 //!   --pin                pin reactor i to CPU i
+//!   --metrics-addr HOST:PORT
+//!                        serve GET /metrics (Prometheus text) and /healthz
+//!                        on this address, on the same loop (default: off)
+//!   --timeline FILE      write a Chrome-trace timeline of the last ticks to
+//!                        FILE at shutdown (Perfetto opens it; default: off)
+//!   --timeline-ticks N   ticks the timeline keeps (default 10000)
 //!
 //! All the work is the reactor's: `Echo::on_data` is two lines. Watch a
 //! round trip with `RUST_LOG=trace` (timestamps cut; docs/walkthrough.md

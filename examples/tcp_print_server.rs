@@ -14,6 +14,12 @@
 //!                        never writes)
 //!   --pitfall NAME       reproduce a classic bug (default: none; repeatable;
 //!                        see the README's pitfall table)
+//!   --metrics-addr HOST:PORT
+//!                        serve GET /metrics (Prometheus text) and /healthz
+//!                        on this address, on the same loop (default: off)
+//!   --timeline FILE      write a Chrome-trace timeline of the last ticks to
+//!                        FILE at shutdown (Perfetto opens it; default: off)
+//!   --timeline-ticks N   ticks the timeline keeps (default 10000)
 //!
 //! What you see: one log line on stderr per accepted connection, with the
 //! client's address, then one stdout line per chunk the server read:

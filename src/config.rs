@@ -85,6 +85,10 @@ pub struct Config {
     /// nobody answers is otherwise retried by the kernel for minutes.
     /// `None`: no limit. Default 10 s.
     pub connect_timeout: Option<Duration>,
+    /// Record a timeline of the last ticks and write it, as Chrome Trace
+    /// Event Format JSON, when `run()` returns (see `reactor/timeline.rs`).
+    /// `None` (the default): off, at the cost of one branch per hook.
+    pub timeline: Option<crate::TimelineConfig>,
 }
 
 impl Default for Config {
@@ -109,6 +113,7 @@ impl Default for Config {
             nodelay: true,
             pitfalls: crate::Pitfalls::default(),
             connect_timeout: Some(Duration::from_secs(10)),
+            timeline: None,
         }
     }
 }

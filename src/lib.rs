@@ -54,6 +54,9 @@
 //! | the "run woken tasks" phase | `src/reactor/tasks.rs` |
 //! | limits and defaults | `src/config.rs` |
 //! | counters | `src/metrics.rs` |
+//! | a timeline of ticks (Chrome trace JSON, for Perfetto) | `src/reactor/timeline.rs` |
+//! | histograms of the loop, gauges | `src/stats.rs` |
+//! | Prometheus `/metrics`, `/healthz`; routing a listener to another service | `src/services/admin.rs`, `src/services/prometheus.rs`, `src/services/route.rs` |
 //! | classic bugs, switchable | `src/pitfalls.rs` |
 //! | echo, ack, print | `src/services/` |
 //! | framed services, sticky packets | `src/services/framed.rs` |
@@ -82,6 +85,7 @@ pub mod rt;
 mod service;
 pub mod services;
 pub mod shards;
+pub mod stats;
 mod timer;
 pub mod token;
 
@@ -89,7 +93,7 @@ pub use config::Config;
 pub use conn::{CloseReason, ConnState};
 pub use metrics::Metrics;
 pub use pitfalls::{Pitfalls, UnknownPitfall};
-pub use reactor::{Ctx, Handle, Reactor};
+pub use reactor::{Ctx, Handle, Reactor, TimelineConfig};
 pub use service::Service;
 pub use shards::{Bind, Running, Shards, ShardsError, Summary};
 pub use timer::TimerId;

@@ -13,11 +13,23 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 macro_rules! metrics {
-    ($( $(#[$doc:meta])* $name:ident ),* $(,)?) => {
+    ($( $(#[doc = $doc:literal])* $name:ident ),* $(,)?) => {
         /// A snapshot of the reactor's counters.
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct Metrics {
-            $( $(#[$doc])* pub $name: u64, )*
+            $( $(#[doc = $doc])* pub $name: u64, )*
+        }
+
+        impl Metrics {
+            /// How many fields [`Metrics::fields`] lists.
+            pub const COUNT: usize = [$(stringify!($name)),*].len();
+
+            /// Every field as `(name, its doc text, value)`, in declaration
+            /// order: what the Prometheus exposition walks, so a new
+            /// counter shows up there (with its doc as `# HELP`) unasked.
+            pub fn fields(&self) -> [(&'static str, &'static str, u64); Metrics::COUNT] {
+                [ $( (stringify!($name), concat!($($doc, "\n"),*), self.$name), )* ]
+            }
         }
 
         /// The atomics a [`Handle`](crate::Handle) reads.

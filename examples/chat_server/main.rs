@@ -22,6 +22,12 @@
 //!   --max-conns N         refuse connections beyond N (default 10000)
 //!   --idle-timeout SECS   close connections idle this long (default: never)
 //!   --pitfall NAME        reproduce a classic bug (default: none; repeatable)
+//!   --metrics-addr HOST:PORT
+//!                         serve GET /metrics (Prometheus text) and /healthz
+//!                         on this address, on the same loop (default: off)
+//!   --timeline FILE       write a Chrome-trace timeline of the last ticks to
+//!                         FILE at shutdown (Perfetto opens it; default: off)
+//!   --timeline-ticks N    ticks the timeline keeps (default 10000)
 //!
 //! The lesson: blocking work off the loop. Hashing a password with argon2
 //! takes tens of milliseconds of CPU on purpose, and a SQLite commit with
@@ -71,6 +77,7 @@ mod service;
 mod store;
 mod worker;
 
+use evloop::Bind;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -127,19 +134,20 @@ fn main() {
     let (job_tx, job_rx) = mpsc::channel();
     let (out_tx, out_rx) = mpsc::channel();
     let chat = service::Chat::new(job_tx, out_rx, limits);
-    let mut reactor = evloop::Reactor::new(chat, config)
-        .unwrap_or_else(|e| common::fail(format!("cannot start: {e}")));
-    reactor
-        .listen(addr)
-        .unwrap_or_else(|e| common::fail(format!("cannot listen on {addr}: {e}")));
-    let worker = worker::spawn(store, params, job_rx, out_tx, reactor.handle())
-        .unwrap_or_else(|e| common::fail(format!("cannot start the worker thread: {e}")));
-
-    let result = reactor.run();
-    let metrics = reactor.metrics();
-    // Dropping the reactor drops the service and its job sender: the
-    // worker finishes every queued job (database writes too), then returns.
-    drop(reactor);
+    let mut worker = None;
+    let (result, metrics) = common::observe::run_then(chat, config, Bind::Tcp(addr), |handle| {
+        let spawned = worker::spawn(store, params, job_rx, out_tx, handle);
+        worker = Some(
+            spawned
+                .unwrap_or_else(|e| common::fail(format!("cannot start the worker thread: {e}"))),
+        );
+    });
+    // The reactor is dropped by now, and with it the service and its job
+    // sender: the worker finishes every queued job (database writes too),
+    // then returns.
+    let Some(worker) = worker else {
+        common::fail("the worker thread was never started");
+    };
     log::info!("waiting for the worker to finish (a second Ctrl-C exits at once)");
     if worker.join().is_err() {
         common::fail("the worker thread panicked");

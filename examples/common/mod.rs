@@ -10,6 +10,8 @@
 //! drift apart.
 #![allow(dead_code)] // each example uses a different subset
 
+pub mod observe;
+
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::exit;
 use std::str::FromStr;
@@ -218,6 +220,7 @@ impl Args {
     /// The reactor limits every server example accepts:
     /// `--max-conns N`, `--idle-timeout SECS`, `--max-output BYTES`, `--pitfall NAME`.
     pub fn config(&mut self) -> evloop::Config {
+        self.observe(); // --metrics-addr, for `serve` (observe.rs)
         let mut c = evloop::Config {
             handle_signals: true,
             ..evloop::Config::default()
@@ -237,6 +240,7 @@ impl Args {
     /// `--threads N` (default 1: one reactor on the main thread) and `--pin`,
     /// for [`serve_sharded`]. 0 or a non-number is a usage error.
     pub fn cores(&mut self) -> Cores {
+        self.observe(); // --metrics-addr, for `serve_sharded` (observe.rs)
         let threads = match self.get("threads") {
             None => 1,
             Some(text) => match text.parse::<usize>() {
@@ -281,17 +285,10 @@ pub fn exit_if_aborted(metrics: &evloop::Metrics) {
     }
 }
 
-/// Build a reactor, listen on `addr`, run until SIGINT; every failure is one line and exit 1.
+/// Build a reactor, listen on `addr`, run until SIGINT; every failure is one
+/// line and exit 1. With `--metrics-addr`, `/metrics` is served by the same loop.
 pub fn serve<S: evloop::Service>(service: S, config: evloop::Config, addr: SocketAddr) {
-    let mut reactor = evloop::Reactor::new(service, config)
-        .unwrap_or_else(|e| fail(format!("cannot start: {e}")));
-    reactor
-        .listen(addr)
-        .unwrap_or_else(|e| fail(format!("cannot listen on {addr}: {e}")));
-    if let Err(e) = reactor.run() {
-        fail(format!("event loop failed: {e}"));
-    }
-    exit_if_aborted(&reactor.metrics());
+    exit_if_aborted(&observe::run(service, config, evloop::Bind::Tcp(addr)));
 }
 
 /// How many reactors to run (`--threads`) and whether to pin each to a CPU (`--pin`).
@@ -312,22 +309,13 @@ where
     F: Fn(usize) -> S + Send + Sync + 'static,
 {
     if cores.threads == 1 && !cores.pin {
-        let addr = match bind {
-            evloop::Bind::Tcp(addr) => return serve(factory(0), config, addr),
-            evloop::Bind::Udp(addr) => addr,
-        };
-        let mut reactor = evloop::Reactor::new(factory(0), config)
-            .unwrap_or_else(|e| fail(format!("cannot start: {e}")));
-        reactor
-            .bind_udp(addr)
-            .unwrap_or_else(|e| fail(format!("cannot bind udp {addr}: {e}")));
-        if let Err(e) = reactor.run() {
-            fail(format!("event loop failed: {e}"));
-        }
+        exit_if_aborted(&observe::run(factory(0), config, bind));
         return;
     }
-    let running = evloop::Shards::new(cores.threads, config)
-        .and_then(|shards| shards.pin(cores.pin).start(bind, factory))
+    let shards = evloop::Shards::new(cores.threads, observe::apply(config))
+        .map(|shards| shards.pin(cores.pin));
+    let running = shards
+        .and_then(|shards| observe::start_shards(shards, bind, factory))
         .unwrap_or_else(|e| {
             fail(format!(
                 "cannot start {} shards on {bind:?}: {e}",

@@ -107,6 +107,11 @@ pub(crate) struct Conn {
     /// The reactor's own timers for this connection.
     pub(crate) timers: ConnTimers,
     pub(crate) reason: Option<CloseReason>,
+    /// The listener that accepted it (`None` for outbound connections):
+    /// what [`Ctx::listener_of`](crate::Ctx::listener_of) reports, so a
+    /// service such as [`Route`](crate::services::Route) can tell an admin
+    /// port's connections from the main port's.
+    pub(crate) listener: Option<Token>,
 }
 
 /// The ids of the reactor's timers for one connection, kept so that the reap
@@ -159,15 +164,25 @@ impl Conn {
             last_progress: now,
             timers: ConnTimers::default(),
             reason: None,
+            listener: None,
         }
     }
 
-    /// Every transition goes through here, so `RUST_LOG=trace` shows them all.
-    pub(crate) fn set_state(&mut self, tok: Token, next: ConnState) {
-        if self.state != next {
-            trace!("state tok={tok} {} -> {next}", self.state);
-            self.state = next;
+    /// Every transition goes through here, so `RUST_LOG=trace` shows them
+    /// all. Returns the change, if any, for the timeline
+    /// (`timeline::note_state`): `#[must_use]` so no call site forgets it.
+    #[must_use]
+    pub(crate) fn set_state(
+        &mut self,
+        tok: Token,
+        next: ConnState,
+    ) -> Option<(ConnState, ConnState)> {
+        if self.state == next {
+            return None;
         }
+        trace!("state tok={tok} {} -> {next}", self.state);
+        let from = std::mem::replace(&mut self.state, next);
+        Some((from, next))
     }
 
     /// Write queued output until it is all gone or the socket would block.

@@ -67,10 +67,21 @@ pub(crate) struct Core {
     pub(crate) idle_log: RateLimitedLog,
     /// Outbound connects in progress (`dispatch.rs`).
     pub(crate) connects: super::dispatch::ConnectWaits,
+    /// Histograms of the loop (`crate::stats`).
+    pub(crate) stats: crate::stats::LoopStats,
+    /// When the last tick ended (the one extra clock read per tick): the
+    /// next poll's sleep is measured from here.
+    pub(crate) tick_end: Instant,
+    /// When housekeep next copies a `Snapshot` into `shared` (`handle.rs`).
+    pub(crate) next_snapshot: Instant,
+    /// `Config::timeline`'s recorder (`timeline.rs`); boxed so that off it
+    /// costs one pointer.
+    pub(crate) timeline: Option<Box<super::timeline::Timeline>>,
 }
 
 impl Core {
     pub(crate) fn new(registry: Registry, config: Config, shared: Arc<Shared>) -> Core {
+        let config_timeline = config.timeline.clone();
         Core {
             registry,
             sources: Slab::new(),
@@ -87,6 +98,30 @@ impl Core {
             phase: Phase::Running,
             idle_log: RateLimitedLog::per_second(),
             connects: Default::default(),
+            stats: Default::default(),
+            tick_end: Instant::now(),
+            next_snapshot: Instant::now(),
+            timeline: config_timeline.map(|c| Box::new(super::timeline::Timeline::new(c))),
+        }
+    }
+
+    /// The gauges a scrape reports; walks the slab (O(sources)), which is
+    /// why it is computed on demand and never per tick.
+    pub(crate) fn gauges(&self) -> crate::stats::Gauges {
+        let pending = self
+            .sources
+            .iter()
+            .map(|(_, s)| match s {
+                Source::Conn(c) => c.out.pending() as u64,
+                _ => 0,
+            })
+            .sum();
+        crate::stats::Gauges {
+            open_conns: self.metrics.open_conns,
+            pending_output_bytes: pending,
+            timers_live: self.timers.live_len() as u64,
+            slab_entries: self.sources.len() as u64,
+            slab_capacity: self.sources.capacity() as u64,
         }
     }
 
@@ -197,8 +232,9 @@ impl Core {
             return;
         }
         trace!("close tok={tok} reason={reason}");
-        c.set_state(tok, ConnState::Closed);
+        let change = c.set_state(tok, ConnState::Closed);
         c.reason.get_or_insert(reason);
+        super::timeline::note_state(&mut self.timeline, tok, change);
         self.to_reap.push(tok);
     }
 
@@ -210,8 +246,9 @@ impl Core {
             ConnState::Connecting => return self.close_now(tok, reason),
             _ => {}
         }
-        c.set_state(tok, ConnState::Closing);
+        let change = c.set_state(tok, ConnState::Closing);
         c.reason.get_or_insert(reason);
+        super::timeline::note_state(&mut self.timeline, tok, change);
         self.schedule_flush(tok);
     }
 

@@ -73,11 +73,12 @@ impl Ctx<'_> {
         let Some(c) = self.core.conn_mut(tok) else {
             return;
         };
-        match c.state {
+        let change = match c.state {
             ConnState::Open | ConnState::Paused => c.set_state(tok, ConnState::WriteShut),
-            ConnState::Draining => {} // already flushing towards FIN + close
+            ConnState::Draining => None, // already flushing towards FIN + close
             _ => return,
-        }
+        };
+        super::timeline::note_state(&mut self.core.timeline, tok, change);
         self.core.schedule_flush(tok);
         // A paused connection stopped reading; WriteShut reads again.
         self.core.again(tok);
@@ -136,6 +137,14 @@ impl Ctx<'_> {
     /// The peer's address, or `None` if the token is stale.
     pub fn peer_addr(&self, tok: Token) -> Option<SocketAddr> {
         self.core.conn(tok).map(|c| c.peer)
+    }
+
+    /// The listener that accepted connection `tok` (the token
+    /// [`Reactor::listen`](crate::Reactor::listen) returned), or `None` for
+    /// an outbound connection or a stale token. Lets one service, or a
+    /// [`Route`](crate::services::Route), serve two ports differently.
+    pub fn listener_of(&self, tok: Token) -> Option<Token> {
+        self.core.conn(tok).and_then(|c| c.listener)
     }
 
     /// Our own address on connection `tok` (for an outbound connection, the
@@ -225,6 +234,18 @@ impl Ctx<'_> {
     /// The counters so far.
     pub fn metrics(&self) -> &Metrics {
         &self.core.metrics
+    }
+
+    /// The loop's histograms so far (see [`LoopStats`](crate::stats::LoopStats)).
+    pub fn loop_stats(&self) -> &crate::stats::LoopStats {
+        &self.core.stats
+    }
+
+    /// Gauges computed now: open connections, total pending output, live
+    /// timers, slab size. Walks every source, so call it per scrape, not
+    /// per operation.
+    pub fn gauges(&self) -> crate::stats::Gauges {
+        self.core.gauges()
     }
 }
 

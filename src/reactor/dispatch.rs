@@ -272,7 +272,8 @@ impl<S: Service> Reactor<S> {
                 if nodelay {
                     let _ = c.stream.set_nodelay(true);
                 }
-                c.set_state(tok, ConnState::Open);
+                let change = c.set_state(tok, ConnState::Open);
+                super::timeline::note_state(&mut self.core.timeline, tok, change);
                 self.core.metrics.connected += 1;
                 // Writes queued while connecting go out in this tick's flush,
                 // which also drops WRITABLE interest if nothing is pending.

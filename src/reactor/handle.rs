@@ -20,6 +20,14 @@ pub(crate) struct Shared {
     pub(crate) shutdown: AtomicBool,
     pub(crate) woken: AtomicBool,
     pub(crate) metrics: SharedMetrics,
+    /// Counters, gauges and histograms, copied at most once a second by
+    /// the housekeep phase (`SNAPSHOT_EVERY`): a lock per second, not per
+    /// tick, for whoever reports on this loop from another (a sharded
+    /// `/metrics`).
+    pub(crate) snapshot: std::sync::Mutex<crate::stats::Snapshot>,
+    /// Someone read `snapshot`: refresh it at the end of the next tick,
+    /// even if the loop is idle (an idle loop has no tick a second).
+    pub(crate) snapshot_wanted: AtomicBool,
 }
 
 /// A cloneable, `Send` handle to a running [`Reactor`](crate::Reactor).
@@ -47,6 +55,21 @@ impl Handle {
     /// The reactor's counters as of its last tick.
     pub fn metrics(&self) -> Metrics {
         self.shared.metrics.snapshot()
+    }
+
+    /// Counters, gauges and histograms as of the loop's last refresh (what
+    /// [`Admin::for_shards`](crate::services::Admin::for_shards) reports for
+    /// the other shards). A busy loop refreshes it once a second; reading
+    /// it also asks the loop (woken if asleep) to refresh it now, so the
+    /// next read is at most one read interval old, e.g. one scrape.
+    pub fn snapshot(&self) -> crate::stats::Snapshot {
+        let snap = match self.shared.snapshot.lock() {
+            Ok(s) => *s,
+            Err(poisoned) => *poisoned.into_inner(),
+        };
+        self.shared.snapshot_wanted.store(true, Ordering::Release);
+        self.poke();
+        snap
     }
 
     fn poke(&self) {

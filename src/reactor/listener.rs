@@ -136,7 +136,7 @@ impl<S: Service> Reactor<S> {
                     trace!("accept tok={tok} peer={peer}");
                     if self.core.metrics.open_conns as usize >= self.core.config.max_conns {
                         self.reject(tok, stream, peer);
-                    } else if let Err(e) = self.open_accepted(stream, peer) {
+                    } else if let Err(e) = self.open_accepted(tok, stream, peer) {
                         warn!("accept tok={tok}: registering {peer} failed: {e}");
                     }
                 }
@@ -228,7 +228,12 @@ impl<S: Service> Reactor<S> {
         Ok(tok)
     }
 
-    fn open_accepted(&mut self, mut stream: TcpStream, peer: SocketAddr) -> io::Result<Token> {
+    fn open_accepted(
+        &mut self,
+        listener: Token,
+        mut stream: TcpStream,
+        peer: SocketAddr,
+    ) -> io::Result<Token> {
         if self.core.config.nodelay {
             stream.set_nodelay(true)?;
         }
@@ -236,10 +241,14 @@ impl<S: Service> Reactor<S> {
         let now = self.core.now;
         let tok = self.core.insert(|tok, registry| {
             registry.register(&mut stream, tok.to_mio(), READ_INTEREST)?;
-            Ok(Source::Conn(Conn::new(stream, peer, ConnState::Open, now)))
+            let mut c = Conn::new(stream, peer, ConnState::Open, now);
+            c.listener = Some(listener);
+            Ok(Source::Conn(c))
         })?;
         self.core.metrics.accepted += 1;
         self.core.metrics.open_conns += 1;
+        let accept = || super::timeline::Kind::Accept;
+        super::timeline::note(&mut self.core.timeline, tok, accept);
         self.core.arm_idle_timer(tok);
         self.open_service(tok, peer);
         Ok(tok)

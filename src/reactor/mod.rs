@@ -35,7 +35,8 @@
 //!   |        this batch from reaching a new connection in the slot.    |
 //!   |                                                                  |
 //! housekeep  shutdown requests (Handle, Ctx, signals); publish the     |
-//! (phases.rs) metrics. ------------------------------------------------+
+//! (phases.rs) metrics; read the clock a second time for the            |
+//!   |        histograms (`stats.rs`) and the timeline (`timeline.rs`). +
 //! ```
 //!
 //! # Readiness is a hint; drain until `WouldBlock`
@@ -61,12 +62,15 @@ mod ratelog;
 mod read;
 mod shutdown;
 mod tasks;
+pub(crate) mod timeline;
 mod udp;
 
 pub(crate) use self::core::{Core, Phase, Source};
 pub use ctx::Ctx;
 pub use handle::Handle;
 pub(crate) use listener::oob_inline;
+use timeline::Step;
+pub use timeline::TimelineConfig;
 
 use crate::token::WAKER;
 use crate::{Config, Metrics, Service, Token};
@@ -107,6 +111,8 @@ impl<S: Service> Reactor<S> {
             shutdown: AtomicBool::new(false),
             woken: AtomicBool::new(false),
             metrics: Default::default(),
+            snapshot: Default::default(),
+            snapshot_wanted: AtomicBool::new(false),
         });
         let registry = poll.registry().try_clone()?;
         let read_buf = vec![0; config.read_chunk.max(65_536)];
@@ -212,6 +218,12 @@ impl<S: Service> Reactor<S> {
         self.core.metrics
     }
 
+    /// The loop's histograms so far (tick duration, events per poll, time
+    /// asleep).
+    pub fn loop_stats(&self) -> &crate::stats::LoopStats {
+        &self.core.stats
+    }
+
     /// The service (e.g. to read a client's result after `run()`).
     pub fn service(&self) -> &S {
         &self.service
@@ -234,24 +246,46 @@ impl<S: Service> Reactor<S> {
         while !self.finished() {
             self.poll()?;
             self.dispatch();
+            self.step_done(Step::Dispatch);
             self.fire_timers();
+            self.step_done(Step::Timers);
             let stop = self.run_tasks();
+            self.step_done(Step::Tasks);
             self.flush();
+            self.step_done(Step::Flush);
             self.reap();
+            self.step_done(Step::Reap);
             self.housekeep();
             if stop {
                 break;
             }
         }
         self.stop_signals();
+        if let Some(mut t) = self.core.timeline.take() {
+            match t.write() {
+                Ok((n, path)) => log::info!("timeline: {n} ticks written to {}", path.display()),
+                Err(e) => log::warn!("timeline: cannot write it: {e}"),
+            }
+        }
         // The counters are for whoever asks (`RUST_LOG=debug`), not every run.
         log::debug!("evloop stopped: {}", self.core.metrics);
         Ok(())
     }
 
+    /// The timeline's phase mark: one branch when it is off.
+    #[inline(always)]
+    fn step_done(&mut self, step: Step) {
+        if let Some(t) = self.core.timeline.as_mut() {
+            t.end_step_now(step);
+        }
+    }
+
     /// Phase 1: wait for readiness.
     fn poll(&mut self) -> io::Result<()> {
         let core = &mut self.core;
+        if let Some(t) = core.timeline.as_mut() {
+            t.begin_tick();
+        }
         let busy = !core.again.is_empty() || !core.to_flush.is_empty() || !core.to_reap.is_empty();
         let timeout = if busy {
             Some(Duration::ZERO)
@@ -266,7 +300,13 @@ impl<S: Service> Reactor<S> {
             Err(e) => return Err(e),
         }
         core.now = std::time::Instant::now();
+        if let Some(t) = core.timeline.as_mut() {
+            t.end_step(Step::Poll, core.now);
+        }
         let n = self.events.iter().count() as u64;
+        let asleep = core.now.saturating_duration_since(core.tick_end);
+        core.stats.asleep.record_duration(asleep);
+        core.stats.events_per_poll.record(n, n);
         core.metrics.polls += 1;
         core.metrics.events += n;
         core.metrics.max_events_per_poll = core.metrics.max_events_per_poll.max(n);

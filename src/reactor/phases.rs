@@ -8,12 +8,17 @@
 //! to arm them).
 
 use super::deadlines::arm_deadlines;
+use super::timeline::Kind;
 use super::{Core, Ctx, Phase, Reactor, Source};
 use crate::conn::{CloseReason, ConnState};
 use crate::timer::{deadline_after, TimerKind};
 use crate::{Service, Token};
 use log::{debug, trace, warn};
 use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How often `Handle::snapshot` is refreshed.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(1);
 
 impl<S: Service> Reactor<S> {
     /// Phase 3: fire every timer due by now. A timer scheduled while firing
@@ -111,6 +116,11 @@ impl<S: Service> Reactor<S> {
             Ok(n) => {
                 core.metrics.bytes_out += n as u64;
                 if n > 0 {
+                    let pending = c.out.pending();
+                    let write = || Kind::Write { bytes: n, pending };
+                    super::timeline::note(&mut core.timeline, tok, write);
+                }
+                if n > 0 {
                     c.last_active = now;
                     c.last_progress = now;
                 }
@@ -124,7 +134,8 @@ impl<S: Service> Reactor<S> {
         if pending > 0 {
             let resume = c.state == ConnState::Paused && pending <= low_water;
             if resume {
-                c.set_state(tok, ConnState::Open);
+                let change = c.set_state(tok, ConnState::Open);
+                super::timeline::note_state(&mut core.timeline, tok, change);
             }
             arm_deadlines(c, tok, &mut core.timers, &core.config, now);
             if resume {
@@ -144,7 +155,8 @@ impl<S: Service> Reactor<S> {
             }
             ConnState::Closing => {
                 c.send_fin(tok);
-                c.set_state(tok, ConnState::Lingering);
+                let change = c.set_state(tok, ConnState::Lingering);
+                super::timeline::note_state(&mut core.timeline, tok, change);
                 let at = deadline_after(now, core.config.linger);
                 c.timers.linger = Some(core.timers.add(at, TimerKind::Linger { tok }));
                 // Bytes may already be waiting, and their edge is spent.
@@ -158,7 +170,8 @@ impl<S: Service> Reactor<S> {
                 }
             }
             ConnState::Paused => {
-                c.set_state(tok, ConnState::Open);
+                let change = c.set_state(tok, ConnState::Open);
+                super::timeline::note_state(&mut core.timeline, tok, change);
                 core.again(tok);
             }
             _ => {}
@@ -201,6 +214,8 @@ impl<S: Service> Reactor<S> {
                     }
                     let reason = c.reason.take().unwrap_or(CloseReason::Local);
                     debug!("closed tok={tok} peer={} reason={reason}", c.peer);
+                    let close = || Kind::Close(reason.to_string());
+                    super::timeline::note(&mut self.core.timeline, tok, close);
                     drop(c); // closes the fd
                     if let Some(state) = self.states.get_mut(tok.slot()).and_then(Option::take) {
                         let ctx = &mut Ctx {
@@ -240,6 +255,43 @@ impl<S: Service> Reactor<S> {
         m.timers_live = self.core.timers.live_len() as u64;
         m.timer_heap = self.core.timers.heap_len() as u64;
         self.core.shared.metrics.publish(m);
+        // The one extra clock read per tick (see `stats.rs`).
+        let end = std::time::Instant::now();
+        let busy = end.saturating_duration_since(self.core.now);
+        self.core.stats.tick.record_duration(busy);
+        self.core.tick_end = end;
+        // A plain load first: the swap (a locked instruction) only when set.
+        let wanted = self.core.shared.snapshot_wanted.load(Ordering::Relaxed)
+            && self
+                .core
+                .shared
+                .snapshot_wanted
+                .swap(false, Ordering::AcqRel);
+        if wanted || self.core.now >= self.core.next_snapshot {
+            self.publish_snapshot();
+        }
+        if self.core.timeline.is_some() {
+            let g = self.core.gauges(); // walks the slab: only when on
+            if let Some(t) = self.core.timeline.as_mut() {
+                t.end_tick(end, g.open_conns, g.pending_output_bytes);
+            }
+        }
+    }
+
+    /// Copy counters, gauges and histograms for `Handle::snapshot`, once a
+    /// second: the gauges walk the slab, so not every tick.
+    fn publish_snapshot(&mut self) {
+        let core = &mut self.core;
+        core.next_snapshot = core.now + SNAPSHOT_EVERY;
+        let snap = crate::stats::Snapshot {
+            metrics: core.metrics,
+            gauges: core.gauges(),
+            stats: core.stats,
+        };
+        match core.shared.snapshot.lock() {
+            Ok(mut s) => *s = snap,
+            Err(poisoned) => *poisoned.into_inner() = snap,
+        }
     }
 
     /// Close every connection now (shutdown deadline, second signal).

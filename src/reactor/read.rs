@@ -7,6 +7,7 @@
 //!
 //! All of it follows [the drain rule](super#readiness-is-a-hint-drain-until-wouldblock).
 
+use super::timeline::Kind;
 use super::{Ctx, Reactor};
 use crate::conn::{CloseReason, ConnState};
 use crate::{Service, Token};
@@ -48,10 +49,12 @@ impl<S: Service> Reactor<S> {
             match c.stream.read(&mut self.read_buf) {
                 Ok(0) => {
                     trace!("read tok={tok} EOF");
+                    super::timeline::note(&mut self.core.timeline, tok, || Kind::Eof);
                     return self.peer_eof(tok);
                 }
                 Ok(n) => {
                     trace!("read tok={tok} n={n}");
+                    super::timeline::note(&mut self.core.timeline, tok, || Kind::Read(n));
                     used += n;
                     self.deliver(tok, n);
                     if pitfalls.no_drain {
@@ -82,6 +85,7 @@ impl<S: Service> Reactor<S> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     trace!("read tok={tok} WouldBlock");
+                    super::timeline::note(&mut self.core.timeline, tok, || Kind::WouldBlock);
                     return;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -191,7 +195,8 @@ impl<S: Service> Reactor<S> {
                 "backpressure tok={tok} pending={} > high_water={high_water}",
                 c.out.pending()
             );
-            c.set_state(tok, ConnState::Paused);
+            let change = c.set_state(tok, ConnState::Paused);
+            super::timeline::note_state(&mut self.core.timeline, tok, change);
             self.core.metrics.backpressure_pauses += 1;
         }
     }
@@ -214,7 +219,8 @@ impl<S: Service> Reactor<S> {
                 self.core.close_now(tok, CloseReason::PeerClosed);
             }
             ConnState::Open => {
-                c.set_state(tok, ConnState::Draining);
+                let change = c.set_state(tok, ConnState::Draining);
+                super::timeline::note_state(&mut self.core.timeline, tok, change);
                 self.core.schedule_flush(tok);
                 if let Some(state) = self.states.get_mut(tok.slot()).and_then(Option::as_mut) {
                     let ctx = &mut Ctx {
@@ -224,7 +230,8 @@ impl<S: Service> Reactor<S> {
                 }
             }
             ConnState::WriteShut if c.out.pending() > 0 => {
-                c.set_state(tok, ConnState::Draining);
+                let change = c.set_state(tok, ConnState::Draining);
+                super::timeline::note_state(&mut self.core.timeline, tok, change);
                 self.core.schedule_flush(tok);
             }
             _ => self.core.close_now(tok, CloseReason::PeerClosed),

@@ -1,5 +1,7 @@
 //! Built-in services: [`Echo`], [`Ack`] and [`Print`], and their framed
-//! versions [`FramedEcho`] and [`FramedPrint`].
+//! versions [`FramedEcho`] and [`FramedPrint`]; [`Route`], which puts two
+//! services on one reactor (per listener), and [`Admin`], the `/metrics`
+//! and `/healthz` port it is made for.
 //!
 //! Owns: the three simplest protocols of the Go tutorials, each a complete
 //! [`Service`](crate::Service) in a few lines, so they double as the
@@ -16,13 +18,18 @@
 //! which shows the problem (`sticky_server` / `sticky_client` examples).
 
 mod ack;
+mod admin;
 mod echo;
 mod framed;
 mod print;
+pub mod prometheus;
+mod route;
 
 pub use ack::Ack;
+pub use admin::{Admin, HEAD_TIMEOUT, MAX_HEAD};
 pub use echo::Echo;
 pub use framed::{
     AnyCodec, FrameLimit, FramedConn, FramedEcho, FramedPrint, FramedStats, RawChunks,
 };
 pub use print::Print;
+pub use route::{Route, Routed, SIDE_TIMER};

@@ -119,16 +119,30 @@ impl Shards {
         S: Service,
         F: Fn(usize) -> S + Send + Sync + 'static,
     {
+        self.start_with(bind, factory, |_, _| Ok(()))
+    }
+
+    /// [`start`](Self::start), with `setup(i, reactor)` run on shard `i`'s
+    /// thread once its socket is registered, before it runs: to add a
+    /// source to some shards, e.g. an admin listener on shard 0 (the
+    /// examples' `--metrics-addr`). An error there fails the start.
+    pub fn start_with<S, F, G>(self, bind: Bind, factory: F, setup: G) -> io::Result<Running>
+    where
+        S: Service,
+        F: Fn(usize) -> S + Send + Sync + 'static,
+        G: Fn(usize, &mut crate::Reactor<S>) -> io::Result<()> + Send + Sync + 'static,
+    {
         self.launch(
             bind,
             Arc::new(move |i, socket, config, ready: &dyn Fn(Handle)| {
-                shard::serve(factory(i), socket, config, ready)
+                shard::serve(factory(i), socket, config, &|r| setup(i, r), ready)
             }),
         )
     }
 
-    /// What `start` and `start_async` share: bind, catch the signals, spawn
-    /// one thread per shard running `body`, wait until all are ready.
+    /// What `start`, `start_with` and `start_async` share: bind, catch the
+    /// signals, spawn one thread per shard running `body`, wait until all
+    /// are ready.
     fn launch(self, bind: Bind, body: Arc<Body>) -> io::Result<Running> {
         let n = self.threads;
         // Every socket is bound here, before any thread starts, so a bind
@@ -164,10 +178,15 @@ impl Shards {
         let mut threads = Vec::with_capacity(n);
         let mut spawn_error = None;
         for (i, sock) in sockets.into_iter().enumerate() {
+            let mut config = config.clone();
+            if let Some(t) = config.timeline.as_mut().filter(|_| n > 1) {
+                // One file per shard: `trace.json` becomes `trace.json.shard0`, …
+                t.path = format!("{}.shard{i}", t.path.display()).into();
+            }
             let shard = ShardStart {
                 index: i,
                 socket: sock,
-                config: config.clone(),
+                config,
                 cpu: (!cpus.is_empty()).then(|| cpus[i % cpus.len()]),
                 tx: tx.clone(),
                 waker: waker.clone(),

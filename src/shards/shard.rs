@@ -89,10 +89,12 @@ pub(super) type Body =
     dyn Fn(usize, StdSocket, Config, &dyn Fn(Handle)) -> io::Result<()> + Send + Sync;
 
 /// The [`Body`] of a callback shard: `factory(index)`'s service on a reactor.
+/// `setup` runs once the socket is registered, before the shard is ready.
 pub(super) fn serve<S: Service>(
     service: S,
     socket: StdSocket,
     config: Config,
+    setup: &dyn Fn(&mut Reactor<S>) -> io::Result<()>,
     ready: &dyn Fn(Handle),
 ) -> io::Result<()> {
     let mut reactor = Reactor::new(service, config)?;
@@ -100,6 +102,7 @@ pub(super) fn serve<S: Service>(
         StdSocket::Tcp(l) => reactor.listen_std(l)?,
         StdSocket::Udp(u) => reactor.bind_udp_std(u)?,
     };
+    setup(&mut reactor)?;
     ready(reactor.handle());
     reactor.run()
 }
