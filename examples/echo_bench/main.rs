@@ -26,6 +26,8 @@
 //!   --conns N            connections, or UDP sockets (default 50)
 //!   --size BYTES         message size (default 64)
 //!   --depth N            messages in flight per connection (default 1)
+//!   --burst              udp-echo: each socket sends --depth datagrams at
+//!                        once and waits for all of them (default: a window)
 //!   --duration SECS      measured time (default 10)
 //!   --warmup SECS        unmeasured time before it (default 1)
 //!   --rate OPS_PER_S     offered ops/s in total, spread over the connections

@@ -44,6 +44,8 @@ pub struct Opts {
     pub conns: usize,
     pub size: usize,
     pub depth: usize,
+    /// udp-echo: send `depth` at once, the next burst when all are back.
+    pub burst: bool,
     pub duration: Duration,
     /// Total offered ops/s; 0 = as fast as the server answers.
     pub rate: f64,
@@ -117,6 +119,7 @@ pub fn parse() -> Opts {
         conns: args.value("conns", 50),
         size: args.value("size", 64),
         depth: args.value("depth", 1),
+        burst: args.flag("burst"),
         duration: secs(&mut args, "duration", 10.0, 0.01),
         rate: args.value("rate", 0.0),
         warmup: secs(&mut args, "warmup", 1.0, 0.0),
@@ -137,6 +140,9 @@ fn check(o: &Opts) -> Result<(), String> {
     }
     if o.depth == 0 || o.depth > 65_536 {
         return Err(format!("--depth {} must be 1..65536", o.depth));
+    }
+    if o.burst && o.mode != Mode::UdpEcho {
+        return Err("--burst is for --mode udp-echo".into());
     }
     if o.threads == 0 || o.threads > o.conns {
         return Err(format!("--threads {} must be 1..=--conns", o.threads));
