@@ -15,6 +15,8 @@ pub enum Mode {
     TcpOk,
     /// One datagram per op; an answer later than `timeout` is a loss.
     UdpEcho,
+    /// One connection per op: connect, send `size` bytes, read, close.
+    TcpChurn,
     /// Keep-alive `GET path`, responses framed by Content-Length.
     Http,
     /// Open connections, send nothing, hold them (for RSS per connection).
@@ -29,6 +31,7 @@ impl Mode {
             Mode::TcpEcho => "tcp-echo",
             Mode::TcpOk => "tcp-ok",
             Mode::UdpEcho => "udp-echo",
+            Mode::TcpChurn => "tcp-churn",
             Mode::Http => "http",
             Mode::Idle => "idle",
             Mode::ServeHttpFloor => "serve-http-floor",
@@ -96,6 +99,7 @@ pub fn parse() -> Opts {
         None | Some("tcp-echo") => Mode::TcpEcho,
         Some("tcp-ok") => Mode::TcpOk,
         Some("udp-echo") => Mode::UdpEcho,
+        Some("tcp-churn") => Mode::TcpChurn,
         Some("http") => Mode::Http,
         Some("idle") => Mode::Idle,
         Some("serve-http-floor") => Mode::ServeHttpFloor,
