@@ -92,7 +92,8 @@ pub struct Reactor<S: Service> {
     pub(crate) states: Vec<Option<S::Conn>>,
     /// The one read buffer every connection and UDP socket reads into.
     pub(crate) read_buf: Vec<u8>,
-    /// Where UDP sockets read a batch of datagrams (`udp.rs`).
+    /// Where UDP sockets read a batch of datagrams (`udp.rs`; Linux only).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) udp_rx: udp::RecvBatch,
     /// Swapped with `core.again` each tick (no allocation per tick).
     pub(crate) again_spare: Vec<Token>,
