@@ -3,8 +3,8 @@
 # on the same reactor) vs tokio, std threads, bare mio and a raw-epoll floor,
 # under the same load, on loopback.
 #
-#   bash benches/compare.sh              # full run: ROUNDS=5, 10 s per run (~30 min)
-#   QUICK=1 bash benches/compare.sh      # smoke test: 1 round, 3 s per run (~2 min)
+#   bash benches/compare.sh              # full run: ROUNDS=5, 10 s per run (~80 min; WORKLOADS= for a subset)
+#   QUICK=1 bash benches/compare.sh      # smoke test: 1 round, 2 s per run, no l (~3 min)
 #   ROUNDS=3 DURATION=5 bash benches/compare.sh
 #
 # Method: each server is pinned to CPU 0 (taskset), the load generator
