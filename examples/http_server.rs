@@ -1,7 +1,7 @@
 //! HTTP server: `GET /go` answers `HelloWorld` (the tutorial's web server),
 //! `GET /bytes/N` answers N bytes of `abc…z` repeated (N up to 16 MiB, for
 //! trying large responses), every other path is a 404. Each request is
-//! logged with the remote address, method, path, headers and body.
+//! printed on stdout with the remote address, method, path, headers and body.
 //!
 //! Run:  cargo run --release --example http_server
 //! Try:  curl -v http://127.0.0.1:9000/go
@@ -26,15 +26,30 @@
 //!   --timeline FILE              write a Chrome-trace timeline of the last ticks to
 //!                                FILE at shutdown (Perfetto opens it; default: off)
 //!   --timeline-ticks N           ticks the timeline keeps (default 10000)
+//!   --quiet                      no request lines on stdout (default: one per request)
 //!
 //! The HTTP work (keep-alive, pipelining, bodies, limits, slowloris
 //! deadlines) is `evloop::http::Server`; this file is only the handler.
-//! For benchmarking, `RUST_LOG=warn` turns the per-request log off.
+//!
+//! # The request lines: stdout, buffered
+//! They are the server's data (a record per request, for `grep` or a file:
+//! `http_server > access.log`), so they go to stdout; the diagnostics
+//! (`listening on`, warnings, `RUST_LOG`) stay on stderr and can be turned
+//! down without losing records. One `write(2)` per line cost more than the
+//! rest of the request, so, like nginx's `access_log … buffer=32k flush=`,
+//! lines are formatted into a buffer and written by a helper thread when it
+//! holds 32 KiB or every 200 ms, whichever comes first (a quiet server shows
+//! its last request within that), and once more at shutdown. The loop never
+//! writes or waits on stdout; the buffer is bounded (1 MiB): if stdout does
+//! not keep up, further lines are dropped and counted on stderr.
 
 mod common;
 
 use evloop::http::{Request, Response, Server, ServerConfig};
+use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// The largest `/bytes/N`.
@@ -43,8 +58,7 @@ const MAX_BYTES: usize = 16 << 20;
 /// The tutorial's handler: it looks at the path only, so `POST /go` is
 /// answered like `GET /go` (and HEAD gets the headers without the body).
 /// Other methods get 405 from the server (a closure serves GET, HEAD, POST).
-fn handle(req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response) {
-    log_request(req, body, peer);
+fn handle(req: &Request<'_>, resp: &mut Response) {
     if req.path == "/go" {
         resp.header("Content-Type", "text/plain; charset=utf-8")
             .body(b"HelloWorld");
@@ -72,24 +86,61 @@ fn handle(req: &Request<'_>, body: &[u8], peer: SocketAddr, resp: &mut Response)
     }
 }
 
-/// One log line per request; built only when info logging is on, so a
-/// benchmark run with `RUST_LOG=warn` pays nothing for it.
-fn log_request(req: &Request<'_>, body: &[u8], peer: SocketAddr) {
-    if !log::log_enabled!(log::Level::Info) {
-        return;
+/// The request lines' buffer (see "The request lines" above).
+#[derive(Default)]
+struct AccessLog {
+    buf: Mutex<Vec<u8>>,
+    full: Condvar,
+    dropped: AtomicU64,
+}
+
+const LOG_WRITE_AT: usize = 32 << 10;
+const LOG_MAX: usize = 1 << 20;
+const LOG_EVERY: Duration = Duration::from_millis(200);
+
+impl AccessLog {
+    /// One line: formatted straight into the buffer, no allocation.
+    fn request(&self, req: &Request<'_>, body: &[u8], peer: SocketAddr) {
+        let Ok(mut buf) = self.buf.lock() else { return };
+        let before = buf.len();
+        if before >= LOG_MAX {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let _ = write!(buf, "{peer} {} {} headers=[", req.method, req.path);
+        for (i, h) in req.headers.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            let _ = write!(buf, "{sep}{}: {}", h.name, String::from_utf8_lossy(h.value));
+        }
+        let _ = writeln!(buf, "] body={:?}", String::from_utf8_lossy(body));
+        if before < LOG_WRITE_AT && buf.len() >= LOG_WRITE_AT {
+            self.full.notify_one();
+        }
     }
-    let headers: Vec<String> = req
-        .headers
-        .iter()
-        .map(|h| format!("{}: {}", h.name, String::from_utf8_lossy(h.value)))
-        .collect();
-    log::info!(
-        "{peer} {} {} headers=[{}] body={:?}",
-        req.method,
-        req.path,
-        headers.join(", "),
-        String::from_utf8_lossy(body)
-    );
+
+    /// Write out what is buffered; with `wait`, first until 32 KiB or 200 ms.
+    /// `false` only if a thread panicked holding the buffer (then stop).
+    fn write_out(&self, wait: bool) -> bool {
+        let Ok(mut buf) = self.buf.lock() else {
+            return false;
+        };
+        if wait && buf.len() < LOG_WRITE_AT {
+            buf = match self.full.wait_timeout(buf, LOG_EVERY) {
+                Ok((buf, _)) => buf,
+                Err(_) => return false,
+            };
+        }
+        let out = std::mem::take(&mut *buf);
+        drop(buf); // the loop appends while we write
+        let mut stdout = std::io::stdout().lock();
+        // A closed stdout must not stop the server (nor this thread).
+        let _ = stdout.write_all(&out).and_then(|()| stdout.flush());
+        let lost = self.dropped.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            log::warn!("{lost} request lines dropped: stdout is not keeping up");
+        }
+        true
+    }
 }
 
 /// `--key SECS` as a positive duration, or `default`.
@@ -117,11 +168,24 @@ fn main() {
     http.head_timeout = seconds(&mut args, "head-timeout", http.head_timeout);
     http.keepalive_timeout = seconds(&mut args, "keepalive-timeout", http.keepalive_timeout);
     http.limits.max_body = args.value("max-body", http.limits.max_body);
+    let quiet = args.flag("quiet");
     args.finish();
     // Unconsumed input never exceeds one partial head (the server consumes
     // bodies as they arrive), so the default max_input suffices.
     debug_assert!(config.max_input >= http.limits.max_head);
+    let log = Arc::new(AccessLog::default());
+    let writer = Arc::clone(&log);
+    std::thread::spawn(move || while writer.write_out(true) {});
+    let lines = (!quiet).then(|| Arc::clone(&log));
     common::serve_sharded(cores, config, evloop::Bind::Tcp(addr), move |_| {
-        Server::with_config(handle, http.clone())
+        let lines = lines.clone();
+        let handler = move |req: &Request<'_>, body: &[u8], peer, resp: &mut Response| {
+            if let Some(log) = &lines {
+                log.request(req, body, peer);
+            }
+            handle(req, resp);
+        };
+        Server::with_config(handler, http.clone())
     });
+    log.write_out(false); // shutdown: the last lines
 }

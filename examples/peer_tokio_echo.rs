@@ -13,10 +13,18 @@
 //   cargo run --release --example peer_tokio_echo -- --threads 2
 //   printf 'hello\n' | nc -q 1 127.0.0.1 20001
 //
+// With `--udp` it is tokio's UDP echo instead: one socket, one task,
+// `recv_from` then `send_to` (each one syscall, plus the EAGAIN that sends
+// the task back to the reactor), the peer for `udp_echo_server --quiet`.
+//
+//   cargo run --release --example peer_tokio_echo -- --udp --addr 127.0.0.1:9092
+//   echo hello | nc -u -w1 127.0.0.1 9092
+//
 // Options:
 //   --addr HOST:PORT   where to listen (default 127.0.0.1:20001)
 //   --threads N        tokio worker threads; 1 is the current-thread runtime (default 1)
 //   --pin              refused: tokio moves tasks between its workers (default: off)
+//   --udp              a UDP echo on --addr instead of TCP (default: TCP)
 //
 // Runs until killed. Errors on one connection are logged to stderr and close
 // only that connection; a bind failure prints one line and exits with 1.
@@ -58,6 +66,7 @@ fn main() {
     let mut args = common::Args::parse(include_str!("peer_tokio_echo.rs"));
     let addr = args.addr(DEFAULT_ADDR);
     let cores = args.cores();
+    let udp = args.flag("udp");
     args.finish();
     if cores.pin {
         common::fail("--pin is not supported here: tokio moves tasks between its workers");
@@ -73,7 +82,30 @@ fn main() {
         .enable_io()
         .build()
         .unwrap_or_else(|e| common::fail(format!("cannot start the tokio runtime: {e}")));
-    runtime.block_on(accept_loop(addr));
+    if udp {
+        runtime.block_on(udp_loop(addr));
+    } else {
+        runtime.block_on(accept_loop(addr));
+    }
+}
+
+/// Echo every datagram to its sender; a failed send drops only that one.
+async fn udp_loop(addr: SocketAddr) {
+    let sock = tokio::net::UdpSocket::bind(addr)
+        .await
+        .unwrap_or_else(|e| common::fail(format!("cannot bind udp {addr}: {e}")));
+    eprintln!("{NAME}: udp bound on {}", sock.local_addr().unwrap_or(addr));
+    let mut buf = vec![0u8; BUF_SIZE];
+    loop {
+        match sock.recv_from(&mut buf).await {
+            Ok((n, from)) => {
+                if let Err(e) = sock.send_to(&buf[..n], from).await {
+                    eprintln!("{NAME}: send_to {from}: {e}");
+                }
+            }
+            Err(e) => eprintln!("{NAME}: recv_from: {e}"),
+        }
+    }
 }
 
 async fn accept_loop(addr: SocketAddr) {

@@ -3,6 +3,7 @@
 //!
 //! Run:  cargo run --example udp_echo_server
 //!       cargo run --example udp_echo_server -- --reply 'server接收数据成功'
+//!       cargo run --release --example udp_echo_server -- --quiet   (benchmarks)
 //! Try:  echo hello | nc -u -w1 127.0.0.1 9090
 //!       cargo run --example udp_client
 //!
@@ -19,8 +20,11 @@
 //!   --timeline FILE      write a Chrome-trace timeline of the last ticks to
 //!                        FILE at shutdown (Perfetto opens it; default: off)
 //!   --timeline-ticks N   ticks the timeline keeps (default 10000)
+//!   --quiet              no line per datagram on stdout (default: print it)
 //!
-//! What you see on stdout, one line per datagram, as the Go server prints it:
+//! What you see on stdout, one line per datagram, as the Go server prints it
+//! (unless `--quiet`: the line is one more `write(2)` per datagram, most of
+//! what a loaded UDP echo spends beyond its own two syscalls):
 //!
 //! ```text
 //! data:Hello server addr:127.0.0.1:41234 count:12
@@ -36,10 +40,11 @@
 //! # UDP on a reactor
 //! There are no connections, so no accept, no state machine and no output
 //! buffer: the reactor drains `recv_from` until `WouldBlock` and calls
-//! `on_datagram` once per datagram. The answer is sent at once with
-//! `ctx.send_to`; if the socket's send buffer is full, the answer is
-//! dropped and counted (`udp_dropped`) instead of blocking the loop, which
-//! is what UDP senders must expect anyway. A datagram is a message: unlike
+//! `on_datagram` once per datagram (on Linux one `recvmmsg` reads up to 32).
+//! The answer is queued with `ctx.send_to`, and the tick's answers leave
+//! together in one `sendmmsg`; if the socket's send buffer is full, an
+//! answer is dropped and counted (`udp_dropped`) instead of blocking the
+//! loop, which is what UDP senders must expect anyway. A datagram is a message: unlike
 //! TCP, one `send` is one `recv` (no sticky packets), and a 0-byte datagram
 //! is legal (it is echoed as an empty datagram).
 //!
@@ -56,6 +61,8 @@ use std::net::SocketAddr;
 struct UdpServer {
     /// `None`: echo. `Some(text)`: answer every datagram with `text`.
     reply: Option<Vec<u8>>,
+    /// `--quiet`: no line per datagram.
+    quiet: bool,
 }
 
 impl Service for UdpServer {
@@ -70,11 +77,13 @@ impl Service for UdpServer {
     }
 
     fn on_datagram(&mut self, ctx: &mut Ctx<'_>, sock: Token, from: SocketAddr, data: &[u8]) {
-        let text = printable(data);
-        let mut out = std::io::stdout().lock();
-        // A closed stdout must not stop the server; the log line still shows.
-        let _ = writeln!(out, "data:{text} addr:{from} count:{}", data.len());
-        let _ = out.flush();
+        if !self.quiet {
+            let text = printable(data);
+            let mut out = std::io::stdout().lock();
+            // A closed stdout must not stop the server; the log line still shows.
+            let _ = writeln!(out, "data:{text} addr:{from} count:{}", data.len());
+            let _ = out.flush();
+        }
         let answer = self.reply.as_deref().unwrap_or(data);
         if ctx.send_to(sock, from, answer) {
             log::debug!(
@@ -107,6 +116,7 @@ fn main() {
     let mut args = common::Args::parse(include_str!("udp_echo_server.rs"));
     let addr = args.addr("127.0.0.1:9090");
     let reply = args.get("reply").map(String::into_bytes);
+    let quiet = args.flag("quiet");
     let cores = args.cores();
     args.finish();
 
@@ -119,5 +129,6 @@ fn main() {
     // Logs `udp bound on ADDR`, with the real port if --addr said :0.
     common::serve_sharded(cores, config, evloop::Bind::Udp(addr), move |_| UdpServer {
         reply: reply.clone(),
+        quiet,
     });
 }

@@ -16,6 +16,10 @@
 //!                        it answers once per read);
 //!                        udp-echo: a datagram unanswered after --timeout is
 //!                        lost (127.0.0.1:9090);
+//!                        tcp-churn: one connection per op (connect, send
+//!                        --size, read the echo, close); --rate is
+//!                        connections/s, --conns the concurrent ones
+//!                        (127.0.0.1:20000);
 //!                        http: keep-alive `GET --path`, body compared with
 //!                        --reply (127.0.0.1:9000);
 //!                        idle: hold --conns open for --duration, for the
@@ -26,6 +30,8 @@
 //!   --conns N            connections, or UDP sockets (default 50)
 //!   --size BYTES         message size (default 64)
 //!   --depth N            messages in flight per connection (default 1)
+//!   --burst              udp-echo: each socket sends --depth datagrams at
+//!                        once and waits for all of them (default: a window)
 //!   --duration SECS      measured time (default 10)
 //!   --warmup SECS        unmeasured time before it (default 1)
 //!   --rate OPS_PER_S     offered ops/s in total, spread over the connections
@@ -45,6 +51,7 @@
 //! bytes) or timeouts: the results are printed as usual, then one line on
 //! stderr, exit 1, so a script cannot mistake a broken server for a fast one.
 
+mod churn;
 #[path = "../common/mod.rs"]
 mod common;
 mod floor;
@@ -140,7 +147,8 @@ fn run_thread(
 ) -> Result<Stats, String> {
     let mine = (t..opts.conns).step_by(opts.threads);
     let is_udp = opts.mode == Mode::UdpEcho;
-    let tick = is_udp || (opts.rate > 0.0 && opts.mode != Mode::Idle);
+    let tick =
+        is_udp || opts.mode == Mode::TcpChurn || (opts.rate > 0.0 && opts.mode != Mode::Idle);
     let run = run::Run::new(opts.clone(), p, tick);
     if is_udp {
         let mut r = reactor(udp::UdpBench::new(run), t)?;
@@ -151,6 +159,10 @@ fn run_thread(
                 .map_err(|e| format!("cannot bind a UDP socket on {local}: {e}"))?;
             r.service_mut().add(tok, g);
         }
+        go(r, tx).map(|s| s.run.stats)
+    } else if opts.mode == Mode::TcpChurn {
+        let mut r = reactor(churn::ChurnBench::new(run), t)?;
+        mine.for_each(|g| r.service_mut().add(g));
         go(r, tx).map(|s| s.run.stats)
     } else {
         let mut r = reactor(tcp::TcpBench::new(run), t)?;

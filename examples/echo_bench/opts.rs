@@ -15,6 +15,8 @@ pub enum Mode {
     TcpOk,
     /// One datagram per op; an answer later than `timeout` is a loss.
     UdpEcho,
+    /// One connection per op: connect, send `size` bytes, read, close.
+    TcpChurn,
     /// Keep-alive `GET path`, responses framed by Content-Length.
     Http,
     /// Open connections, send nothing, hold them (for RSS per connection).
@@ -29,6 +31,7 @@ impl Mode {
             Mode::TcpEcho => "tcp-echo",
             Mode::TcpOk => "tcp-ok",
             Mode::UdpEcho => "udp-echo",
+            Mode::TcpChurn => "tcp-churn",
             Mode::Http => "http",
             Mode::Idle => "idle",
             Mode::ServeHttpFloor => "serve-http-floor",
@@ -44,6 +47,8 @@ pub struct Opts {
     pub conns: usize,
     pub size: usize,
     pub depth: usize,
+    /// udp-echo: send `depth` at once, the next burst when all are back.
+    pub burst: bool,
     pub duration: Duration,
     /// Total offered ops/s; 0 = as fast as the server answers.
     pub rate: f64,
@@ -94,6 +99,7 @@ pub fn parse() -> Opts {
         None | Some("tcp-echo") => Mode::TcpEcho,
         Some("tcp-ok") => Mode::TcpOk,
         Some("udp-echo") => Mode::UdpEcho,
+        Some("tcp-churn") => Mode::TcpChurn,
         Some("http") => Mode::Http,
         Some("idle") => Mode::Idle,
         Some("serve-http-floor") => Mode::ServeHttpFloor,
@@ -117,6 +123,7 @@ pub fn parse() -> Opts {
         conns: args.value("conns", 50),
         size: args.value("size", 64),
         depth: args.value("depth", 1),
+        burst: args.flag("burst"),
         duration: secs(&mut args, "duration", 10.0, 0.01),
         rate: args.value("rate", 0.0),
         warmup: secs(&mut args, "warmup", 1.0, 0.0),
@@ -137,6 +144,9 @@ fn check(o: &Opts) -> Result<(), String> {
     }
     if o.depth == 0 || o.depth > 65_536 {
         return Err(format!("--depth {} must be 1..65536", o.depth));
+    }
+    if o.burst && o.mode != Mode::UdpEcho {
+        return Err("--burst is for --mode udp-echo".into());
     }
     if o.threads == 0 || o.threads > o.conns {
         return Err(format!("--threads {} must be 1..=--conns", o.threads));

@@ -29,6 +29,10 @@ pub struct Stats {
     pub backlog: u64,
     /// Connections (or UDP sockets) that were open at some point.
     pub opened: u64,
+    /// tcp-churn: connects that failed, and connections reset before their
+    /// echo (both are counted in `errors` too).
+    pub connect_failed: u64,
+    pub resets: u64,
     /// Length of the measured window.
     pub window: Duration,
     /// A failure that makes the run meaningless (e.g. connect refused).
@@ -50,6 +54,8 @@ impl Stats {
             timeouts: 0,
             backlog: 0,
             opened: 0,
+            connect_failed: 0,
+            resets: 0,
             window: Duration::ZERO,
             fatal: None,
         }
@@ -71,6 +77,8 @@ impl Stats {
         self.timeouts += o.timeouts;
         self.backlog += o.backlog;
         self.opened += o.opened;
+        self.connect_failed += o.connect_failed;
+        self.resets += o.resets;
         self.window = self.window.max(o.window);
         self.fatal = self.fatal.take().or(o.fatal);
     }
@@ -105,7 +113,7 @@ impl Stats {
 \"rate\":{},\"duration_s\":{:.3},\"threads\":{},\"ops\":{},\"total_ops\":{},\
 \"ops_per_s\":{:.1},\"mb_per_s\":{:.3},\"p50_us\":{:.2},\"p90_us\":{:.2},\"p99_us\":{:.2},\
 \"p999_us\":{:.2},\"max_us\":{:.2},\"mean_us\":{:.2},\"errors\":{},\"mismatches\":{},\
-\"timeouts\":{},\"backlog\":{},\"opened\":{}}}",
+\"timeouts\":{},\"backlog\":{},\"opened\":{},\"connect_failed\":{},\"resets\":{}}}",
             o.mode.name(),
             o.addr,
             o.conns,
@@ -129,6 +137,8 @@ impl Stats {
             self.timeouts,
             self.backlog,
             self.opened,
+            self.connect_failed,
+            self.resets,
         );
         s
     }
@@ -186,6 +196,10 @@ impl Stats {
             self.timeouts,
             self.backlog
         );
+        if o.mode == crate::opts::Mode::TcpChurn {
+            let (n, f, r) = (self.opened, self.connect_failed, self.resets);
+            let _ = writeln!(s, "{n} connections, {f} connect failures, {r} resets");
+        }
         s
     }
 }

@@ -1,6 +1,8 @@
 //! The UDP client `Service` (mode udp-echo): one UDP socket per "conn", up
-//! to `--depth` datagrams in flight on each, a datagram unanswered after
-//! `--timeout` counted as lost. Does not own: the clock (`run.rs`).
+//! to `--depth` datagrams in flight on each (with `--burst`: `--depth` sent
+//! at once, the next burst only when all are answered or lost), a datagram
+//! unanswered after `--timeout` counted as lost. Does not own: the clock
+//! (`run.rs`).
 //!
 //! Each datagram starts with its sequence number (8 bytes, little-endian),
 //! then a pattern keyed by that number, so an answer is matched to its
@@ -64,6 +66,9 @@ impl UdpBench {
 
     fn fill(&mut self, ctx: &mut Ctx<'_>, i: usize, full_before: Option<Instant>) {
         let (depth, peer, now) = (self.run.opts.depth, self.run.opts.addr, ctx.now());
+        if self.run.opts.burst && !self.socks[i].inflight.is_empty() {
+            return; // the burst is not complete yet
+        }
         while !self.run.ended && self.socks[i].inflight.len() < depth {
             let s = &mut self.socks[i];
             let due = match &mut s.pace {
@@ -158,7 +163,12 @@ impl Service for UdpBench {
         let ok = data.len() == self.run.opts.size && data[8..] == *self.payload(seq);
         self.run.complete(ctx.now(), start, data.len());
         self.run.stats.mismatches += u64::from(!ok);
-        let full_before = self.socks[i].full_since.take();
+        // A burst is "full" until its last answer is back.
+        let s = &mut self.socks[i];
+        let full_before = match self.run.opts.burst && !s.inflight.is_empty() {
+            true => None,
+            false => s.full_since.take(),
+        };
         self.fill(ctx, i, full_before);
     }
 

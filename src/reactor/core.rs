@@ -57,6 +57,8 @@ pub(crate) struct Core {
     /// up, accept cap reached, resumed from backpressure).
     pub(crate) again: Vec<Token>,
     pub(crate) to_flush: Vec<Token>,
+    /// UDP sockets with replies queued (`udp.rs`), sent in the flush phase.
+    pub(crate) udp_flush: Vec<Token>,
     pub(crate) to_reap: Vec<Token>,
     pub(crate) pool: BufPool,
     /// The time, read once per tick after `poll` returns (libuv's
@@ -92,6 +94,7 @@ impl Core {
             shared,
             again: Vec::new(),
             to_flush: Vec::new(),
+            udp_flush: Vec::new(),
             to_reap: Vec::new(),
             pool: BufPool::default(),
             now: Instant::now(),

@@ -189,9 +189,13 @@ impl Ctx<'_> {
         connect(self.core, addr)
     }
 
-    /// Send one datagram from UDP socket `sock` now. Returns `false` if it
-    /// was dropped: UDP has no flow control, and a reply that would block is
-    /// dropped and counted (`udp_dropped`) rather than stalling the loop.
+    /// Send one datagram from UDP socket `sock`. On Linux it is queued and
+    /// goes out with the socket's other replies of this tick in one
+    /// `sendmmsg` in the flush phase (see `reactor/udp.rs`); elsewhere it is
+    /// sent now. Returns `false` if it was dropped at once (unknown socket,
+    /// longer than a datagram can be, or, off Linux, the send failed). UDP
+    /// has no flow control: a reply that would block is dropped and counted
+    /// (`udp_dropped`) rather than stalling the loop, here or at the flush.
     pub fn send_to(&mut self, sock: Token, to: SocketAddr, data: &[u8]) -> bool {
         super::udp::send_to(self.core, sock, to, data)
     }

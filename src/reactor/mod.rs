@@ -12,7 +12,7 @@
 //!   |                                                                  |
 //! dispatch   each event -> its slab entry (stale tokens dropped).      |
 //! (dispatch.rs, listener: accept up to N | connection: read until      |
-//!  read.rs,  WouldBlock or the budget, service.on_data | UDP: recv_from |
+//!  read.rs,  WouldBlock or the budget, service.on_data | UDP: recvmmsg  |
 //!  listener.rs, loop | waker, signals. Then the sources parked last     |
 //!  udp.rs)   tick (budget, accept cap, backpressure) run without an    |
 //!   |        event.                                                    |
@@ -97,6 +97,9 @@ pub struct Reactor<S: Service> {
     pub(crate) states: Vec<Option<S::Conn>>,
     /// The one read buffer every connection and UDP socket reads into.
     pub(crate) read_buf: Vec<u8>,
+    /// Where UDP sockets read a batch of datagrams (`udp.rs`; Linux only).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) udp_rx: udp::RecvBatch,
     /// Swapped with `core.again` each tick (no allocation per tick).
     pub(crate) again_spare: Vec<Token>,
     pub(crate) signals: Option<shutdown::SignalSource>,
@@ -123,6 +126,7 @@ impl<S: Service> Reactor<S> {
             service,
             states: Vec::new(),
             read_buf,
+            udp_rx: Default::default(),
             again_spare: Vec::new(),
             signals: None,
         };
@@ -286,7 +290,10 @@ impl<S: Service> Reactor<S> {
         if let Some(t) = core.timeline.as_mut() {
             t.begin_tick();
         }
-        let busy = !core.again.is_empty() || !core.to_flush.is_empty() || !core.to_reap.is_empty();
+        let busy = !core.again.is_empty()
+            || !core.to_flush.is_empty()
+            || !core.to_reap.is_empty()
+            || !core.udp_flush.is_empty();
         let timeout = if busy {
             Some(Duration::ZERO)
         } else {

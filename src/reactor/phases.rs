@@ -85,6 +85,7 @@ impl<S: Service> Reactor<S> {
 
     /// Phase 4: write queued output, one pass per connection.
     pub(super) fn flush(&mut self) {
+        super::udp::flush_all(&mut self.core); // one sendmmsg per socket
         let mut list = std::mem::take(&mut self.core.to_flush);
         for tok in list.drain(..) {
             self.flush_conn(tok);
@@ -229,6 +230,7 @@ impl<S: Service> Reactor<S> {
                     debug!("listener tok={tok} on {} closed", l.local);
                 }
                 Source::Udp(mut u) => {
+                    u.flush(tok, &mut self.core.metrics); // replies from on_close
                     let _ = self.core.registry.deregister(&mut u.socket);
                     debug!("udp tok={tok} on {} closed", u.local);
                 }
