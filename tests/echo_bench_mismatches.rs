@@ -71,10 +71,10 @@ fn echo_bench_counts_mismatches_and_exits_1_against_a_corrupting_server() {
         json.starts_with('{') && json.ends_with('}'),
         "results still printed: {out:?}"
     );
-    let mismatches = field(json, "mismatches");
+    let mismatches = json_field(json, "mismatches");
     assert!(mismatches > 0.0, "no mismatches counted: {json}");
     // A wrong answer is still an answer: operations completed too.
-    assert!(field(json, "ops") > 0.0, "{json}");
+    assert!(json_field(json, "ops") > 0.0, "{json}");
     let reason: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("echo_bench: "))
@@ -82,20 +82,4 @@ fn echo_bench_counts_mismatches_and_exits_1_against_a_corrupting_server() {
     assert_eq!(reason.len(), 1, "stderr: {err}");
     assert!(reason[0].contains("mismatches"), "{}", reason[0]);
     server.join().expect("server thread");
-}
-
-/// The number after `"key":` in a flat JSON object.
-#[track_caller]
-fn field(json: &str, key: &str) -> f64 {
-    let pat = format!("\"{key}\":");
-    let start = json
-        .find(&pat)
-        .unwrap_or_else(|| panic!("no {key} in {json}"))
-        + pat.len();
-    let rest = &json[start..];
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    rest[..end]
-        .trim()
-        .parse()
-        .unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
 }

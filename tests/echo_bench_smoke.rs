@@ -6,22 +6,6 @@ mod util;
 use evloop::{services::Echo, Config};
 use util::*;
 
-/// The number after `"key":` in a flat JSON object.
-#[track_caller]
-fn field(json: &str, key: &str) -> f64 {
-    let pat = format!("\"{key}\":");
-    let start = json
-        .find(&pat)
-        .unwrap_or_else(|| panic!("no {key} in {json}"))
-        + pat.len();
-    let rest = &json[start..];
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    rest[..end]
-        .trim()
-        .parse()
-        .unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
-}
-
 #[test]
 fn echo_bench_json_shows_ops_and_no_mismatches_against_echo() {
     let server = serve(Echo, Config::default());
@@ -53,10 +37,13 @@ fn echo_bench_json_shows_ops_and_no_mismatches_against_echo() {
         json.starts_with('{') && json.ends_with('}'),
         "not one JSON object: {out:?}"
     );
-    assert!(field(json, "ops") > 0.0, "no operations completed: {json}");
-    assert_eq!(field(json, "mismatches"), 0.0, "{json}");
-    assert_eq!(field(json, "errors"), 0.0, "{json}");
-    assert_eq!(field(json, "opened"), 4.0, "{json}");
+    assert!(
+        json_field(json, "ops") > 0.0,
+        "no operations completed: {json}"
+    );
+    assert_eq!(json_field(json, "mismatches"), 0.0, "{json}");
+    assert_eq!(json_field(json, "errors"), 0.0, "{json}");
+    assert_eq!(json_field(json, "opened"), 4.0, "{json}");
     server.stop();
 }
 

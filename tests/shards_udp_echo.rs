@@ -4,24 +4,11 @@
 
 mod util;
 use std::net::UdpSocket;
+use util::shards::list;
 use util::*;
 
 const CLIENTS: usize = 64;
 const PER_CLIENT: usize = 3;
-
-/// The numbers in `name [a, b, ...]` on the summary line.
-#[track_caller]
-fn list(line: &str, name: &str) -> Vec<u64> {
-    let rest = line
-        .split(&format!("{name} ["))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no {name:?} in {line:?}"));
-    let inner = rest.split(']').next().expect("closing bracket");
-    inner
-        .split(", ")
-        .map(|n| n.parse().expect("number"))
-        .collect()
-}
 
 #[test]
 fn datagrams_from_many_source_ports_are_all_answered() {

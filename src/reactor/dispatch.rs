@@ -284,7 +284,7 @@ impl<S: Service> Reactor<S> {
                 }
                 self.open_service(tok, peer);
                 for tag in wait.map(|w| w.due).unwrap_or_default() {
-                    self.conn_timer_held(tok, tag);
+                    self.fire_conn_timer(tok, tag);
                 }
                 true
             }
@@ -335,8 +335,9 @@ impl<S: Service> Reactor<S> {
         );
     }
 
-    /// A conn timer that came due while `tok` was connecting, now that it is open.
-    fn conn_timer_held(&mut self, tok: Token, tag: u64) {
+    /// A `Ctx::conn_timer` is due (or came due while `tok` was connecting,
+    /// and it is open now): `on_conn_timer`, unless the connection is gone.
+    pub(super) fn fire_conn_timer(&mut self, tok: Token, tag: u64) {
         let live = self
             .core
             .conn(tok)

@@ -45,19 +45,7 @@ impl<S: Service> Reactor<S> {
                 tag,
             ),
             TimerKind::Conn { tok, tag } if self.core.hold_while_connecting(tok, tag) => {}
-            TimerKind::Conn { tok, tag } => {
-                let live = self
-                    .core
-                    .conn(tok)
-                    .is_some_and(|c| c.state != ConnState::Closed);
-                let state = self.states.get_mut(tok.slot()).and_then(Option::as_mut);
-                if let (true, Some(state)) = (live, state) {
-                    let ctx = &mut Ctx {
-                        core: &mut self.core,
-                    };
-                    self.service.on_conn_timer(ctx, tok, state, tag);
-                }
-            }
+            TimerKind::Conn { tok, tag } => self.fire_conn_timer(tok, tag),
             TimerKind::Idle { tok } => self.check_idle(tok),
             TimerKind::Linger { tok } => {
                 let Some(c) = self.core.conn_mut(tok) else {

@@ -12,6 +12,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 mod process;
+pub mod shards;
 #[allow(unused_imports)] // each test file uses a different subset
 pub use process::*;
 
@@ -216,4 +217,20 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .expect("/proc/self/fd")
         .count()
+}
+
+/// The number after `"key":` in a flat JSON object.
+#[track_caller]
+pub fn json_field(json: &str, key: &str) -> f64 {
+    let pat = format!("\"{key}\":");
+    let start = json
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + pat.len();
+    let rest = &json[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    rest[..end]
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
 }
