@@ -11,7 +11,7 @@
 mod rt_util;
 mod util;
 
-use rt_util::trace::{missing_line, trace_blocks};
+use rt_util::trace::missing_line;
 use std::io::{Read, Write};
 use std::net::Shutdown;
 use util::*;

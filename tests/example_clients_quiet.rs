@@ -5,40 +5,8 @@
 mod util;
 use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
-use std::process::{Command, Stdio};
 use std::thread;
 use util::*;
-
-/// Run example `name` with `args`, no `RUST_LOG`, `input` on stdin;
-/// (exit code, stdout, stderr).
-#[track_caller]
-fn run(name: &str, args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
-    let child = Command::new(example_path(name))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-    let mut ex = Example {
-        child,
-        addr: None,
-        stderr: Default::default(),
-    };
-    let mut stdin = ex.child.stdin.take().expect("stdin");
-    stdin.write_all(input).expect("write stdin");
-    drop(stdin);
-    let mut err_pipe = ex.child.stderr.take().expect("stderr");
-    let err = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err_pipe.read_to_string(&mut s);
-        s
-    });
-    let code = ex.wait();
-    let out = ex.stdout();
-    (code, out, err.join().expect("stderr reader"))
-}
 
 /// A std TCP server for `conns` connections: reads each to EOF (echoing
 /// if `echo`), then closes.
@@ -74,13 +42,13 @@ fn tcp_clients_print_only_their_result() {
     for (name, extra, input, want) in cases {
         let mut args = vec!["--addr", addr.as_str()];
         args.extend_from_slice(extra);
-        let (code, out, err) = run(name, &args, input);
+        let (code, out, err) = run_to_end(name, &args, input);
         assert_eq!(code, Some(0), "{name}: stderr {err}");
         assert!(out.starts_with(want), "{name}: stdout {out:?}");
         assert_eq!(err, "", "{name} logged on a clean run");
     }
     // -v: the info lines are back.
-    let (code, _, err) = run("tcp_client", &["--addr", &addr, "-v"], b"hi\n");
+    let (code, _, err) = run_to_end("tcp_client", &["--addr", &addr, "-v"], b"hi\n");
     assert_eq!(code, Some(0));
     assert!(err.contains("connected to"), "tcp_client -v: {err}");
     server.join().expect("server thread");
@@ -97,7 +65,7 @@ fn udp_client_prints_only_its_result() {
             let _ = server.send_to(&buf[..n], from);
         }
     });
-    let (code, out, err) = run("udp_client", &["--addr", &addr], b"");
+    let (code, out, err) = run_to_end("udp_client", &["--addr", &addr], b"");
     assert_eq!(code, Some(0), "stderr {err}");
     assert_eq!(out, format!("recv:Hello server addr:{addr} count:12\n"));
     assert_eq!(err, "", "udp_client logged on a clean run");

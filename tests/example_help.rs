@@ -11,7 +11,6 @@
 
 mod util;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use util::*;
 
 /// Every example: (name, the source files that make it up).
@@ -68,31 +67,6 @@ fn options_read(source: &str) -> Vec<String> {
     keys
 }
 
-/// Run `name` with `args` (stdin closed); (exit code, stdout, stderr).
-#[track_caller]
-fn run(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let child = Command::new(example_path(name))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-    let mut ex = Example {
-        child,
-        addr: None,
-        stderr: Default::default(),
-    };
-    let code = ex.wait();
-    let out = ex.stdout();
-    let mut err = String::new();
-    if let Some(mut e) = ex.child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut err);
-    }
-    (code, out, err)
-}
-
 /// The help line of `--key` and its continuation lines (indented deeper,
 /// not starting another option).
 fn option_text(help: &str, key: &str) -> Option<String> {
@@ -131,10 +105,10 @@ fn every_example_documents_every_option_in_help() {
                 code
             })
             .collect();
-        let (code, help, err) = run(&name, &["--help"]);
+        let (code, help, err) = run_to_end(&name, &["--help"], b"");
         assert_eq!(code, Some(0), "{name} --help: stderr {err}");
         assert!(help.contains("Options:"), "{name} --help:\n{help}");
-        let (code, short, _) = run(&name, &["-h"]);
+        let (code, short, _) = run_to_end(&name, &["-h"], b"");
         assert_eq!(code, Some(0), "{name} -h");
         assert_eq!(short, help, "{name}: -h and --help differ");
         for key in options_read(&source) {
@@ -167,7 +141,7 @@ fn every_example_documents_every_option_in_help() {
 #[test]
 fn an_unknown_option_is_one_line_and_exit_1() {
     for name in ["tcp_echo_server", "tcp_client", "http_client", "echo_bench"] {
-        let (code, out, err) = run(name, &["--no-such-option"]);
+        let (code, out, err) = run_to_end(name, &["--no-such-option"], b"");
         assert_eq!(code, Some(1), "{name}: stdout {out:?} stderr {err:?}");
         assert_eq!(err.lines().count(), 1, "{name}: {err:?}");
         assert!(err.starts_with(&format!("{name}: ")), "{name}: {err:?}");

@@ -75,23 +75,6 @@ fn normalize(line: &str) -> String {
     out.trim_end().to_string()
 }
 
-/// The ```` ```trace ```` blocks of the document, each a list of lines.
-fn trace_blocks(doc: &str) -> Vec<Vec<String>> {
-    let mut blocks = Vec::new();
-    let mut current: Option<Vec<String>> = None;
-    for line in doc.lines() {
-        let fence = line.trim_start();
-        match current.as_mut() {
-            None if fence.starts_with("```trace") => current = Some(Vec::new()),
-            None => {}
-            Some(_) if fence.starts_with("```") => blocks.extend(current.take()),
-            Some(block) if !line.trim().is_empty() => block.push(line.to_string()),
-            Some(_) => {}
-        }
-    }
-    blocks
-}
-
 /// Where `block` occurs as consecutive lines of `have`, at or after
 /// `from`: `Ok(index after it)`, or `Err(the first block line that the
 /// longest partial match missed)`.

@@ -1,7 +1,8 @@
 //! Comparing quoted ```` ```trace ```` blocks of a document with a real
-//! run's stderr (the rules of `tests/walkthrough_trace.rs`): timestamps are
-//! dropped, every run of digits matches any run of digits, lines must
-//! appear in order, other lines may come in between.
+//! run's stderr (the blocks come from `util::trace_blocks`). Looser than
+//! `tests/walkthrough_trace.rs`, whose blocks must appear as consecutive
+//! lines: here timestamps are dropped, every run of digits matches any run
+//! of digits, and lines must appear in order with others allowed between.
 
 /// Drop a leading timestamp, collapse digit runs to `#`, trim.
 pub fn normalize(line: &str) -> String {
@@ -28,23 +29,6 @@ pub fn normalize(line: &str) -> String {
         }
     }
     out.trim_end().to_string()
-}
-
-/// The ```` ```trace ```` blocks of `doc`, each a list of lines.
-pub fn trace_blocks(doc: &str) -> Vec<Vec<String>> {
-    let mut blocks = Vec::new();
-    let mut current: Option<Vec<String>> = None;
-    for line in doc.lines() {
-        let fence = line.trim_start();
-        match current.as_mut() {
-            None if fence.starts_with("```trace") => current = Some(Vec::new()),
-            None => {}
-            Some(_) if fence.starts_with("```") => blocks.extend(current.take()),
-            Some(block) if !line.trim().is_empty() => block.push(line.to_string()),
-            Some(_) => {}
-        }
-    }
-    blocks
 }
 
 /// Is `want` a subsequence of `have`? On failure, the first missing line.

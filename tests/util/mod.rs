@@ -234,3 +234,22 @@ pub fn json_field(json: &str, key: &str) -> f64 {
         .parse()
         .unwrap_or_else(|e| panic!("{key} in {json}: {e}"))
 }
+
+/// The ```` ```trace ```` blocks of `doc` (a Markdown file), each a
+/// list of lines: what `walkthrough_trace` and `async_walkthrough_trace`
+/// compare with a real run.
+pub fn trace_blocks(doc: &str) -> Vec<Vec<String>> {
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in doc.lines() {
+        let fence = line.trim_start();
+        match current.as_mut() {
+            None if fence.starts_with("```trace") => current = Some(Vec::new()),
+            None => {}
+            Some(_) if fence.starts_with("```") => blocks.extend(current.take()),
+            Some(block) if !line.trim().is_empty() => block.push(line.to_string()),
+            Some(_) => {}
+        }
+    }
+    blocks
+}

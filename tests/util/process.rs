@@ -213,6 +213,39 @@ impl Example {
     }
 }
 
+/// Run example `name` with `args`, no `RUST_LOG`, `input` on stdin (then
+/// EOF), until it exits (bounded by `Example::wait`): (exit code, stdout,
+/// stderr). Stderr is read on its own thread, so a chatty child cannot
+/// block on a full pipe.
+#[track_caller]
+pub fn run_to_end(name: &str, args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
+    let child = Command::new(example_path(name))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+    let mut ex = Example {
+        child,
+        addr: None,
+        stderr: Default::default(),
+    };
+    let mut stdin = ex.child.stdin.take().expect("stdin");
+    std::io::Write::write_all(&mut stdin, input).expect("write stdin");
+    drop(stdin);
+    let mut err_pipe = ex.child.stderr.take().expect("stderr");
+    let err = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err_pipe.read_to_string(&mut s);
+        s
+    });
+    let code = ex.wait();
+    let out = ex.stdout();
+    (code, out, err.join().expect("stderr reader"))
+}
+
 impl Drop for Example {
     fn drop(&mut self) {
         let _ = self.child.kill();
