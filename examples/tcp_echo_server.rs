@@ -40,9 +40,8 @@
 //! [evloop::conn] write tok=1.0 n=6 pending=0           <- flush phase: all sent
 //! [evloop::reactor] poll events=1                      <- the client half-closed
 //! [evloop::reactor::read] read tok=1.0 EOF
-//! [evloop::conn] state tok=1.0 Open -> Draining        <- flush, then FIN
-//! [evloop::conn] shutdown tok=1.0 how=Write result=Ok(())
-//! [evloop::conn] state tok=1.0 Draining -> Closed      <- freed at reap
+//! [evloop::conn] state tok=1.0 Open -> Draining        <- flush, then close
+//! [evloop::conn] state tok=1.0 Draining -> Closed      <- close(2) at reap: our FIN
 //! ```
 //!
 //! `tok=1.0` is slot 1, generation 0: when the slot is reused, the

@@ -23,6 +23,14 @@
 //! itself and must be treated like EAGAIN, i.e. retried at once. Those skip
 //! that connection and the loop goes on ([`classify_accept_error`]).
 //!
+//! The two socket options cost two `setsockopt` calls per connection if set
+//! on each stream, a fifth of the syscalls of a short-lived connection
+//! (accept, register, read, write, read EOF, close). Linux copies both from
+//! the listening socket to every socket it accepts, so we set them once on
+//! the listener and check the first accepted stream with `getsockopt`
+//! ([`StreamOpts`]); where they turn out not to be inherited we fall back
+//! to setting them per stream, as mio and tokio leave to the user.
+//!
 //! Refusing a connection over `max_conns` is a close with the request
 //! unread, which the kernel turns into a RST, and a RST can destroy the
 //! refusal message (an HTTP 503) before the client reads it. So a refused
@@ -56,17 +64,72 @@ pub(crate) struct Listener {
     lingering: Vec<Token>,
     /// One log line per second for refusals, however many there are.
     reject_log: RateLimitedLog,
+    /// Whether accepted streams already carry our socket options.
+    opts: StreamOpts,
+}
+
+/// Do accepted streams inherit `TCP_NODELAY` and `SO_OOBINLINE` from the
+/// listener (module doc)? Learned from the first accepted stream.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum StreamOpts {
+    /// Set on the listener; not yet checked on an accepted stream.
+    Unchecked,
+    /// Checked: every accepted stream has them, nothing to set.
+    Inherited,
+    /// Set them on every accepted stream.
+    PerStream,
 }
 
 impl Listener {
-    pub(crate) fn new(socket: TcpListener, local: SocketAddr) -> Listener {
+    /// `nodelay` is `Config::nodelay`: set on the listener (and so on its
+    /// streams) only when asked for.
+    pub(crate) fn new(socket: TcpListener, local: SocketAddr, nodelay: bool) -> Listener {
+        let sock = socket2::SockRef::from(&socket);
+        let set = sock.set_out_of_band_inline(true).and_then(|()| {
+            if nodelay {
+                sock.set_tcp_nodelay(true)
+            } else {
+                Ok(())
+            }
+        });
+        let opts = match set {
+            Ok(()) => StreamOpts::Unchecked,
+            Err(e) => {
+                debug!("listener on {local}: socket options per stream: {e}");
+                StreamOpts::PerStream
+            }
+        };
         Listener {
             socket,
             local,
             paused: false,
             lingering: Vec::new(),
             reject_log: RateLimitedLog::per_second(),
+            opts,
         }
+    }
+
+    /// Give `stream` our socket options, unless it inherited them from this
+    /// listener (see [`StreamOpts`]): no syscall on the fast path.
+    fn prepare(&mut self, stream: &TcpStream, nodelay: bool) -> io::Result<()> {
+        if self.opts == StreamOpts::Unchecked {
+            let sock = socket2::SockRef::from(stream);
+            let inherited = sock.out_of_band_inline().unwrap_or(false)
+                && (!nodelay || sock.tcp_nodelay().unwrap_or(false));
+            self.opts = if inherited {
+                StreamOpts::Inherited
+            } else {
+                debug!("listener on {}: socket options per stream", self.local);
+                StreamOpts::PerStream
+            };
+        }
+        if self.opts == StreamOpts::PerStream {
+            if nodelay {
+                stream.set_nodelay(true)?;
+            }
+            oob_inline(stream)?;
+        }
+        Ok(())
     }
 }
 
@@ -234,10 +297,10 @@ impl<S: Service> Reactor<S> {
         mut stream: TcpStream,
         peer: SocketAddr,
     ) -> io::Result<Token> {
-        if self.core.config.nodelay {
-            stream.set_nodelay(true)?;
+        let nodelay = self.core.config.nodelay;
+        if let Some(Source::Listener(l)) = self.core.source_mut(listener) {
+            l.prepare(&stream, nodelay)?;
         }
-        oob_inline(&stream)?;
         let now = self.core.now;
         let tok = self.core.insert(|tok, registry| {
             registry.register(&mut stream, tok.to_mio(), READ_INTEREST)?;
@@ -258,6 +321,33 @@ impl<S: Service> Reactor<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn accepted_streams_inherit_the_options_set_on_the_listener() {
+        let std_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        std_l.set_nonblocking(true).unwrap();
+        let local = std_l.local_addr().unwrap();
+        let mut l = Listener::new(TcpListener::from_std(std_l), local, true);
+        assert_eq!(l.opts, StreamOpts::Unchecked);
+        let _client = std::net::TcpStream::connect(local).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let stream = loop {
+            match l.socket.accept() {
+                Ok((s, _)) => break s,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    assert!(std::time::Instant::now() < deadline, "no connection");
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        };
+        l.prepare(&stream, true).unwrap();
+        assert_eq!(l.opts, StreamOpts::Inherited);
+        let sock = socket2::SockRef::from(&stream);
+        assert!(sock.tcp_nodelay().unwrap());
+        assert!(sock.out_of_band_inline().unwrap());
+    }
 
     fn os(code: i32) -> io::Error {
         io::Error::from_raw_os_error(code)

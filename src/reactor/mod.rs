@@ -154,8 +154,9 @@ impl<S: Service> Reactor<S> {
 
     fn listen_mio(&mut self, listener: mio::net::TcpListener) -> io::Result<Token> {
         let local = listener.local_addr()?;
+        let nodelay = self.core.config.nodelay;
         let tok = self.core.insert(|tok, registry| {
-            let mut l = Listener::new(listener, local);
+            let mut l = Listener::new(listener, local, nodelay);
             registry.register(&mut l.socket, tok.to_mio(), Interest::READABLE)?;
             Ok(Source::Listener(l))
         })?;
