@@ -17,9 +17,10 @@
 # median over ROUNDS. Memory: server RSS growth with IDLE_CONNS idle
 # connections open, per connection.
 #
-# Scaling (workloads s and t): evloop with 1 and 2 shards (`--threads 2`,
+# Scaling (workloads s, sw and t): evloop with 1 and 2 shards (`--threads 2`,
 # SO_REUSEPORT) and tokio with its current-thread and multi-thread (2 workers)
-# runtimes. There the servers are not pinned to one CPU: they and the load
+# runtimes: s at the same total rate, sw at the same rate per shard (2 shards
+# get twice the connections and the rate), t as fast as possible. There the servers are not pinned to one CPU: they and the load
 # generator share CPUs SCALE_CPUS (default 0,1), so on a 2-core machine the
 # client competes with the server for the same cores; results.md says so
 # next to the figures. (Go with GOMAXPROCS=2 is not compared: this repository
@@ -45,7 +46,7 @@
 # where they go). Every run is bounded in time.
 # Environment: QUICK, ROUNDS, DURATION, WARMUP, IDLE_CONNS, RATE_A, RATE_B,
 # RATE_D, RATE_E, RATE_G, RATE_S, SCALE_CPUS; WORKLOADS (default
-# "a b c d e f g l s t mem", with QUICK=1 "a b c d e f g s t mem": run a subset);
+# "a b c d e f g l s sw t mem", with QUICK=1 "a b c d e f g s sw t mem": run a subset);
 # REPORT_ONLY=1 (only rebuild results.md and the chart from the raw rows).
 
 set -euo pipefail
@@ -55,7 +56,7 @@ source benches/cpu_per_op.sh
 
 if [[ ${QUICK:-0} == 1 ]]; then
     ROUNDS=1 DURATION=${DURATION:-2} WARMUP=0.5 IDLE_HOLD=3
-    WORKLOADS=${WORKLOADS:-a b c d e f g s t mem} # not l: two runs per server
+    WORKLOADS=${WORKLOADS:-a b c d e f g s sw t mem} # not l: two runs per server
 else
     ROUNDS=${ROUNDS:-5} DURATION=${DURATION:-10} WARMUP=${WARMUP:-1} IDLE_HOLD=5
 fi
@@ -69,7 +70,7 @@ if [[ ${QUICK:-0} == 1 ]]; then
 else
     RESULTS_DIR=${RESULTS_DIR:-benches}
 fi
-WORKLOADS=" ${WORKLOADS:-a b c d e f g l s t mem} "
+WORKLOADS=" ${WORKLOADS:-a b c d e f g l s sw t mem} "
 wants() { [[ $WORKLOADS == *" $1 "* ]]; }
 export RUST_LOG=warn # servers and echo_bench: log trouble only
 BIN=target/release/examples
@@ -273,6 +274,14 @@ E_ARGS=(--mode udp-echo --conns 16 --size 64)
 F_ARGS=(--mode udp-echo --conns 16 --size 64 --depth 16 --burst --timeout 0.05)
 G_ARGS=(--mode tcp-churn --conns 20 --size 64)
 WL_S="s: scaling, 50 conns x 128 B at $RATE_S/s, server and client share CPUs $SCALE_CPUS"
+WL_SW="sw: scaling at the same load per shard, 50 conns x 128 B at $RATE_S/s per shard (2 shards or workers: 100 conns at $((2 * RATE_S))/s), CPUs $SCALE_CPUS"
+# sw_args SERVER -> echo_bench's load for it: twice the connections and the
+# rate for 2 shards (or 2 workers), so each shard sees what one shard sees.
+sw_args() {
+    local k=1
+    [[ $1 == *2shards || $1 == *mt2 ]] && k=2
+    echo "--conns $((50 * k)) --size 128 --rate $((RATE_S * k)) --threads 2"
+}
 WL_T="t: scaling, highest pipelined throughput, 32 conns x depth 16 x 64 B, all on CPUs $SCALE_CPUS"
 SCALE_SERVERS=(evloop evloop-2shards tokio tokio-mt2)
 if has_example async_echo_server; then SCALE_SERVERS+=(evloop-async evloop-async-2shards); fi
@@ -303,7 +312,7 @@ for ((round = 1; round <= ROUNDS && REPORT_ONLY != 1; round++)); do
         wants f && run_one "$WL_F" "$s" udp "$round" "${F_ARGS[@]}"
         wants l && tail_one "$WL_LE" "$s" udp "$round" "${E_ARGS[@]}"
     done
-    if wants s || wants t; then
+    if wants s || wants sw || wants t; then
         # Not pinned to one CPU each: 2 shards (or 2 workers) need 2 cores,
         # and the client shares them (the caveat results.md states).
         saved_cpus="$SERVER_CPU $CLIENT_CPU"
@@ -312,6 +321,8 @@ for ((round = 1; round <= ROUNDS && REPORT_ONLY != 1; round++)); do
         for ((i = 0; i < n; i++)); do
             s=${SCALE_SERVERS[(i + round - 1) % n]}
             wants s && run_one "$WL_S" "$s" tcp "$round" --conns 50 --size 128 --rate "$RATE_S"
+            # shellcheck disable=SC2046 # sw_args prints words on purpose
+            wants sw && run_one "$WL_SW" "$s" tcp "$round" $(sw_args "$s")
             wants t && run_one "$WL_T" "$s" tcp "$round" --conns 32 --depth 16 --size 64 --threads 2
         done
         read -r SERVER_CPU CLIENT_CPU <<<"$saved_cpus"

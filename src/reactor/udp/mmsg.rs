@@ -9,7 +9,7 @@
 //! Why a buffer of its own and not slices of the reactor's read buffer:
 //! a datagram longer than its slot is cut by the kernel (`MSG_TRUNC`) and
 //! the rest is lost, and one datagram can be 65,507 bytes. So every slot is
-//! 64 KiB, 2 MiB for the batch, allocated zeroed on the first UDP read:
+//! 64 KiB (plus a cache line, [`STRIDE`]), 2 MiB for the batch, allocated zeroed on the first UDP read:
 //! the allocator takes fresh pages from `mmap`, and the kernel backs only
 //! the pages a datagram actually touches (32 small datagrams: 32 pages).
 
@@ -22,6 +22,12 @@ use std::os::fd::RawFd;
 pub(crate) const BATCH: usize = 32;
 /// Bytes per receive slot: the largest UDP payload fits (65,507 over IPv4).
 const SLOT: usize = 65_536;
+/// Distance between slot starts: one cache line more than a slot. At a
+/// stride of exactly 64 KiB every slot would start in the same L1 and L2
+/// cache set, and 32 small datagrams would evict each other (those caches
+/// have 8 or 16 ways) between the kernel's copy in and our copy out; the
+/// extra line puts each slot's first bytes in a set of its own.
+const STRIDE: usize = SLOT + 64;
 
 /// The receive side of a batch: where `recvmmsg` writes.
 #[derive(Default)]
@@ -37,7 +43,7 @@ impl RecvBatch {
     /// never happens: an empty queue is `WouldBlock`.
     pub(crate) fn recv(&mut self, fd: RawFd) -> io::Result<usize> {
         if self.buf.is_empty() {
-            self.buf = vec![0; BATCH * SLOT];
+            self.buf = vec![0; BATCH * STRIDE];
             self.names = (0..BATCH).map(|_| SockAddrStorage::zeroed()).collect();
         }
         self.got.clear();
@@ -45,9 +51,9 @@ impl RecvBatch {
             iov_base: std::ptr::null_mut(),
             iov_len: 0,
         }; BATCH];
-        for (v, slot) in iov.iter_mut().zip(self.buf.chunks_exact_mut(SLOT)) {
+        for (v, slot) in iov.iter_mut().zip(self.buf.chunks_exact_mut(STRIDE)) {
             v.iov_base = slot.as_mut_ptr().cast();
-            v.iov_len = SLOT;
+            v.iov_len = SLOT; // < STRIDE: the slot is the chunk's first SLOT bytes
         }
         // SAFETY: mmsghdr is plain C data (pointers, lengths, flags); all
         // zeros is a valid value (null pointers, zero lengths).
@@ -60,8 +66,8 @@ impl RecvBatch {
         }
         // SAFETY: each of the BATCH headers points at one iovec and one
         // address, all alive and not otherwise borrowed for the call; each
-        // iovec covers one SLOT-byte slot of `self.buf` (chunks_exact_mut,
-        // so the slots are disjoint and in bounds), and `msg_namelen` is
+        // iovec covers the first SLOT bytes of one STRIDE-byte chunk of
+        // `self.buf` (chunks_exact_mut, so disjoint and in bounds), and `msg_namelen` is
         // the size of the storage behind `msg_name`. The kernel writes at
         // most `iov_len` bytes per slot and `msg_namelen` bytes per
         // address, and `vlen` (BATCH) is the length of `hdrs`. A null
@@ -90,7 +96,7 @@ impl RecvBatch {
     /// reported no IP address) and its bytes.
     pub(crate) fn get(&self, i: usize) -> Option<(Option<SocketAddr>, &[u8])> {
         let &(len, from) = self.got.get(i)?;
-        let start = i * SLOT;
+        let start = i * STRIDE;
         Some((from, &self.buf[start..start + len.min(SLOT)]))
     }
 }
