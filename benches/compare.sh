@@ -111,32 +111,7 @@ if [[ $REPORT_ONLY != 1 ]]; then
     printf 'server\tround\tconns\trss0_kib\trss1_kib\n' >"$OUT/mem.tsv"
 fi
 
-# server NAME -> the command line (without --addr) that starts it.
-server_cmd() {
-    case $1 in
-        evloop) echo "$BIN/tcp_echo_server" ;;
-        evloop-2shards) echo "$BIN/tcp_echo_server --threads 2" ;;
-        # The same echo as `async fn` on the same reactor (evloop::rt).
-        evloop-async) echo "$BIN/async_echo_server" ;;
-        evloop-async-2shards) echo "$BIN/async_echo_server --threads 2" ;;
-        tokio) echo "$BIN/peer_tokio_echo" ;;
-        tokio-mt2) echo "$BIN/peer_tokio_echo --threads 2" ;;
-        std-threads) echo "$BIN/peer_std_echo" ;;
-        mio) echo "$BIN/peer_mio_echo" ;;
-        epoll-floor) echo "$BIN/peer_epoll_floor" ;;
-        # Request lines on (buffered, to /dev/null), and off.
-        evloop-http) echo "$BIN/http_server" ;;
-        evloop-http-quiet) echo "$BIN/http_server --quiet" ;;
-        # Canned responses without parsing: on evloop (what parsing costs)
-        # and from the bare epoll floor (what any server must cost).
-        evloop-canned) echo "$BIN/echo_bench --mode serve-http-floor" ;;
-        epoll-floor-http) echo "$BIN/peer_epoll_floor --http" ;;
-        evloop-udp) echo "$BIN/udp_echo_server --quiet" ;;
-        tokio-udp) echo "$BIN/peer_tokio_echo --udp" ;;
-        epoll-floor-udp) echo "$BIN/peer_epoll_udp_floor" ;;
-        epoll-floor-udp-batch) echo "$BIN/peer_epoll_udp_floor --batch" ;;
-    esac
-}
+# server_cmd NAME (benches/cpu_per_op.sh) -> the command line that starts it.
 
 PORT=21000
 SERVER_PID=
