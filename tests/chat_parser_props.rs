@@ -17,13 +17,8 @@ fn check_command(line: &[u8], cmd: &Command<'_>) {
         .and_then(|t| t.strip_prefix('/'))
         .map(|t| t.split(' ').next().unwrap_or(""));
     match cmd {
-        Command::Register { name, password } | Command::Login { name, password } => {
-            let want = if matches!(cmd, Command::Register { .. }) {
-                "register"
-            } else {
-                "login"
-            };
-            assert_eq!(word, Some(want));
+        Command::Register { name, password } => {
+            assert_eq!(word, Some("register"));
             assert!(protocol::valid_name(name) && is_nfc(name), "{name:?}");
             assert!(!password.is_empty() && password.len() <= MAX_PASSWORD);
             assert!(!password.chars().any(char::is_control));
@@ -31,6 +26,32 @@ fn check_command(line: &[u8], cmd: &Command<'_>) {
                 *password,
                 password.trim(),
                 "edges of a password are never kept"
+            );
+        }
+        Command::Login {
+            name,
+            password,
+            as_typed,
+        } => {
+            assert_eq!(word, Some("login"));
+            assert!(protocol::valid_name(name) && is_nfc(name), "{name:?}");
+            assert!(password.len() <= MAX_PASSWORD);
+            assert!(!as_typed.chars().any(char::is_control));
+            assert_eq!(
+                *password,
+                password.trim(),
+                "edges of a password are never kept"
+            );
+            assert_eq!(as_typed.trim(), *password, "as typed, then trimmed");
+            assert!(
+                text.is_some_and(|t| t.ends_with(as_typed)),
+                "as typed is the end of the line"
+            );
+            // Something to verify: today's rule (trimmed, 1-128 bytes) or
+            // the rule before edge whitespace was refused (1-128 bytes).
+            assert!(
+                !password.is_empty() || (!as_typed.is_empty() && as_typed.len() <= MAX_PASSWORD),
+                "{as_typed:?}"
             );
         }
         Command::Msg { to, text } => {
@@ -182,6 +203,7 @@ fn names_and_passwords_follow_the_documented_rules() {
     let login = |name: &'static str| Command::Login {
         name: name.into(),
         password: "pw",
+        as_typed: "pw",
     };
     assert_eq!(parse("/login 小明 pw".as_bytes()), login("小明"));
     assert_eq!(
@@ -211,7 +233,35 @@ fn names_and_passwords_follow_the_documented_rules() {
     );
     assert_ne!(protocol::name_key("ann"), protocol::name_key("anne"));
     // Extra spaces around a login password are forgiven; /register refuses them.
-    assert_eq!(parse(b"/login  ann  pw "), login("ann"));
+    // The login keeps it as typed too, for accounts registered before that.
+    assert_eq!(
+        parse(b"/login  ann  pw "),
+        Command::Login {
+            name: "ann".into(),
+            password: "pw",
+            as_typed: " pw ",
+        }
+    );
+    // Before the rule, an all-whitespace password could be registered.
+    assert_eq!(
+        parse("/login ann  \u{a0} ".as_bytes()),
+        Command::Login {
+            name: "ann".into(),
+            password: "",
+            as_typed: " \u{a0} ",
+        }
+    );
+    assert!(matches!(parse(b"/login ann "), Command::Invalid(_)));
+    let spaces = " ".repeat(MAX_PASSWORD + 1);
+    assert!(matches!(
+        parse(format!("/login ann {spaces}").as_bytes()),
+        Command::Invalid(_)
+    ));
+    let padded = format!("/login ann  {}  ", "p".repeat(MAX_PASSWORD));
+    assert!(matches!(
+        parse(padded.as_bytes()),
+        Command::Login { password, .. } if password.len() == MAX_PASSWORD
+    ));
     assert_eq!(
         parse(b"/register ann pw "),
         Command::Invalid("a password may not start or end with whitespace")

@@ -48,7 +48,14 @@ impl Chat {
                 };
                 return self.start(ctx, tok, job);
             }
-            (Command::Login { name, password }, None) => {
+            (
+                Command::Login {
+                    name,
+                    password,
+                    as_typed,
+                },
+                None,
+            ) => {
                 let key = protocol::name_key(&name);
                 match self.lockout.check(&key, ip, ctx.now()) {
                     Some(Locked::Name(left)) => {
@@ -62,12 +69,13 @@ impl Chat {
                     }
                     None => {}
                 }
-                let password = password.to_string();
+                let (password, as_typed) = (password.to_string(), as_typed.to_string());
                 let job = Job::Login {
                     tok,
                     alive,
                     key,
                     password,
+                    as_typed,
                 };
                 return self.start(ctx, tok, job);
             }

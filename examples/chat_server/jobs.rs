@@ -22,11 +22,13 @@ pub enum Job {
         key: String,
         password: String,
     },
+    /// `password` is trimmed, `as_typed` is not: see `Command::Login`.
     Login {
         tok: Token,
         alive: Arc<AtomicBool>,
         key: String,
         password: String,
+        as_typed: String,
     },
     Store {
         tok: Token,

@@ -66,6 +66,14 @@ pub enum Command<'a> {
     Login {
         name: Cow<'a, str>,
         password: &'a str,
+        /// The password as typed, edges included. An account registered
+        /// before `/register` refused edge whitespace may have such a
+        /// password (its hash is of the untrimmed bytes), so the worker tries
+        /// this too when `password` fails and the two differ. Never empty;
+        /// `password` is empty only when this is all whitespace (an old
+        /// account's password can be), and then this is at most
+        /// [`MAX_PASSWORD`] bytes, the old limit.
+        as_typed: &'a str,
     },
     Who,
     Msg {
@@ -113,7 +121,11 @@ pub fn parse(line: &[u8]) -> Command<'_> {
             if word == "register" && trimmed.len() != password.len() {
                 return Command::Invalid("a password may not start or end with whitespace");
             }
-            if trimmed.is_empty() || trimmed.len() > MAX_PASSWORD {
+            // A login may match a password of either rule: trimmed, 1-128
+            // bytes (today's), or as typed, 1-128 bytes (before the
+            // whitespace rule, so possibly all whitespace).
+            let old_rule = word == "login" && (1..=MAX_PASSWORD).contains(&password.len());
+            if trimmed.len() > MAX_PASSWORD || (trimmed.is_empty() && !old_rule) {
                 return Command::Invalid("invalid password (1-128 bytes)");
             }
             if word == "register" {
@@ -122,6 +134,7 @@ pub fn parse(line: &[u8]) -> Command<'_> {
                 Command::Login {
                     name,
                     password: trimmed,
+                    as_typed: password,
                 }
             }
         }

@@ -95,9 +95,13 @@ impl Worker {
                 Outcome::Registered { tok, name, result }
             }
             Job::Login {
-                tok, key, password, ..
+                tok,
+                key,
+                password,
+                as_typed,
+                ..
             } => {
-                let result = self.login(&key, &password);
+                let result = self.login(&key, &password, &as_typed);
                 Outcome::LoggedIn { tok, key, result }
             }
             Job::Store {
@@ -149,17 +153,27 @@ impl Worker {
             .map_err(|e| e.to_string())
     }
 
-    fn login(&mut self, key: &str, password: &str) -> Result<(String, Vec<Offline>), LoginError> {
+    /// Log in as `key` with `password` (trimmed) or, failing that, with
+    /// `as_typed` (edges kept), the form an account registered before the
+    /// whitespace rule was hashed from. One call is one attempt: the loop
+    /// counts at most one failure for it.
+    fn login(
+        &mut self,
+        key: &str,
+        password: &str,
+        as_typed: &str,
+    ) -> Result<(String, Vec<Offline>), LoginError> {
         let stored = self.store.user(key).map_err(|e| {
             log::error!("login {key}: {e}");
             LoginError::Internal
         })?;
         let hash = stored.as_ref().map_or(self.dummy.as_str(), |(_, h)| h);
-        // argon2 compares the digests in constant time.
-        let ok = self
-            .argon
-            .verify_password(password.as_bytes(), hash)
-            .is_ok();
+        // argon2 compares the digests in constant time. A failed login tries
+        // a second hash exactly when the typed password has edges, for a
+        // known name as for an unknown one (checked against `dummy`), so
+        // an unknown name still costs what a wrong password costs.
+        let verify = |pw: &str| self.argon.verify_password(pw.as_bytes(), hash).is_ok();
+        let ok = verify(password) || (as_typed != password && verify(as_typed));
         match (stored, ok) {
             (None, _) => Err(LoginError::NoSuchUser),
             (Some(_), false) => Err(LoginError::WrongPassword),
