@@ -69,9 +69,15 @@ impl HeadScan {
 /// Returns `Ok(None)` when the head is incomplete and no rule was broken yet.
 /// Only the first `max_head` bytes are ever examined, so a peer cannot make
 /// us scan (or buffer) more than that, and with `scan` each byte is examined
-/// about once however the head is split. Leading empty lines before the
-/// start line are skipped, as RFC 9112 section 2.2 recommends; httparse
-/// skips them too, so the lengths agree.
+/// once however the head is split. Leading empty lines before the start
+/// line are skipped, as RFC 9112 section 2.2 recommends; httparse skips
+/// them too, so the lengths agree.
+///
+/// Most bytes of a head are plain text that no rule is about: they are
+/// skipped eight at a time ([`skip_plain`]), and only the few others (CR,
+/// LF, other control bytes, obs-text in the start line, the byte at the
+/// start-line limit) take the exact byte-at-a-time step. The byte-at-a-time
+/// loop over every byte was the top user-space cost of a server request.
 pub(crate) fn scan_head(
     buf: &[u8],
     limits: &Limits,
@@ -82,55 +88,63 @@ pub(crate) fn scan_head(
         scan.restart();
     }
     let window = buf.get(..limits.max_head).unwrap_or(buf);
-    if scan.pos == 0 {
-        // Fast path for a head that arrived whole, in one read.
-        let clean = scan_clean_head(window, limits, rules);
-        scan.examined += clean.unwrap_or(window.len()) as u64;
-        if let Some(end) = clean {
-            scan.restart();
-            return Ok(Some(end));
-        }
-    }
-    let found = scan_exact(buf, limits, rules, scan);
-    if !matches!(found, Ok(None)) {
-        scan.restart();
-    }
-    found
-}
-
-/// The byte-at-a-time scan behind [`scan_head`]: exact error reporting, and
-/// incomplete heads. Starts where `scan` stopped and records where it stops.
-fn scan_exact(
-    buf: &[u8],
-    limits: &Limits,
-    rules: &StartLineRules,
-    scan: &mut HeadScan,
-) -> Result<Option<usize>, HttpError> {
-    let window = buf.get(..limits.max_head).unwrap_or(buf);
     let from = scan.pos.min(window.len());
-    scan.examined += (window.len() - from) as u64;
+    let mut i = from;
     // Index where the current line starts.
     let mut line_start = scan.line_start;
     // True until the (non-empty) start line has been terminated.
     let mut in_start_line = !scan.past_start_line;
     let mut prev = scan.prev;
-    for (i, &b) in window.iter().enumerate().skip(from) {
+    let found = loop {
+        // After a CR only an LF may follow: that byte always takes the
+        // exact step.
+        if prev != b'\r' {
+            i = if in_start_line {
+                // The byte at the start-line limit is checked exactly.
+                let limit = line_start
+                    .saturating_add(limits.max_request_line)
+                    .saturating_sub(1);
+                let end = limit.min(window.len()).max(i);
+                skip_plain(window, i, end, rules.ascii_only)
+            } else {
+                skip_plain(window, i, window.len(), false)
+            };
+        }
+        let Some(&b) = window.get(i) else {
+            break Ok(None);
+        };
+        if b == b'\r' && prev != b'\r' && window.get(i + 1) == Some(&b'\n') {
+            // The common case, a CRLF, in one step: exactly what the two
+            // byte-at-a-time steps below would do with it.
+            if in_start_line && i + 1 - line_start >= limits.max_request_line {
+                break Err(HttpError::new(rules.too_long_status, "start line too long"));
+            }
+            let empty = i == line_start;
+            if empty && !in_start_line {
+                break Ok(Some(i + 2));
+            }
+            in_start_line &= empty;
+            line_start = i + 2;
+            prev = b'\n';
+            i += 2;
+            continue;
+        }
         if b == 0 {
-            return Err(HttpError::bad_request("NUL byte in message head"));
+            break Err(HttpError::bad_request("NUL byte in message head"));
         }
         // A CR must always be followed by LF; a lone CR could be read as a
         // line break by some other parser on the path (smuggling).
         if prev == b'\r' && b != b'\n' {
-            return Err(HttpError::bad_request("bare CR in message head"));
+            break Err(HttpError::bad_request("bare CR in message head"));
         }
         if b == b'\n' {
             if prev != b'\r' {
-                return Err(HttpError::bad_request("bare LF in message head"));
+                break Err(HttpError::bad_request("bare LF in message head"));
             }
             // The line consisted of just CRLF.
             let empty = i == line_start + 1;
             if empty && !in_start_line {
-                return Ok(Some(i + 1));
+                break Ok(Some(i + 1));
             }
             if !empty {
                 in_start_line = false;
@@ -141,13 +155,25 @@ fn scan_exact(
             // bytes: once it has filled them without an LF it can never be
             // valid, so fail now instead of waiting for more bytes.
             if i + 1 - line_start >= limits.max_request_line {
-                return Err(HttpError::new(rules.too_long_status, "start line too long"));
+                break Err(HttpError::new(rules.too_long_status, "start line too long"));
             }
             if rules.ascii_only && b >= 0x80 {
-                return Err(HttpError::bad_request("non-ASCII byte in request line"));
+                break Err(HttpError::bad_request("non-ASCII byte in request line"));
             }
         }
         prev = b;
+        i += 1;
+    };
+    // The byte a scan stopped on (end of head or defect) was examined too.
+    let stop = match found {
+        Ok(None) => i,
+        Ok(Some(end)) => end,
+        Err(_) => i + 1,
+    };
+    scan.examined += (stop - from) as u64;
+    if !matches!(found, Ok(None)) {
+        scan.restart();
+        return found;
     }
     // Incomplete: remember where we stopped.
     scan.pos = window.len();
@@ -155,69 +181,56 @@ fn scan_exact(
     scan.past_start_line = !in_start_line;
     scan.prev = prev;
     if buf.len() >= limits.max_head {
+        scan.restart();
         return Err(HttpError::new(431, "message head too large"));
     }
     Ok(None)
 }
 
-/// The common case, fast: a complete head with no defect at all, checked
-/// line by line with simple loops the compiler vectorises (the byte-at-a-time
-/// state machine in [`scan_head`] was the top user-space cost of a pipelined
-/// benchmark). `None` means "incomplete or not clean": the exact scan then
-/// decides, and names the first defect in byte order. On `Some` both scans
-/// agree by construction: every rule of the exact scan is checked here too.
-fn scan_clean_head(window: &[u8], limits: &Limits, rules: &StartLineRules) -> Option<usize> {
-    if limits.max_request_line <= 1 {
-        return None; // degenerate limit: even a leading CR breaks it
-    }
-    let mut pos = 0;
-    let mut start_line_seen = false;
-    loop {
-        let rest = window.get(pos..)?;
-        let lf = find_lf(rest)?;
-        // The line must end in CRLF (no bare LF) ...
-        let (&cr, content) = rest.get(..lf)?.split_last()?;
-        if cr != b'\r' {
-            return None;
-        }
-        // ... and hold no NUL and no other CR (bare CR).
-        let bad = content
-            .iter()
-            .fold(false, |acc, &b| acc | (b == 0) | (b == b'\r'));
-        if bad {
-            return None;
-        }
-        pos += lf + 1;
-        if content.is_empty() {
-            if start_line_seen {
-                return Some(pos);
-            }
-            continue; // a leading empty line, skipped
-        }
-        if !start_line_seen {
-            let non_ascii =
-                rules.ascii_only && content.iter().fold(false, |acc, &b| acc | (b >= 0x80));
-            if lf + 1 > limits.max_request_line || non_ascii {
-                return None;
-            }
-            start_line_seen = true;
-        }
-    }
-}
+/// Bytes below this are "special" for [`skip_plain`]: NUL, CR and LF are
+/// what the rules are about; the other control bytes below it (TAB among
+/// them) are harmless but rare, and cheaper to test for as one range.
+const SPECIAL_BELOW: u8 = 0x0E;
 
-/// The index of the first LF. Whole 16-byte blocks are tested with a
-/// branch-free fold (one vector compare) before the scalar search, because
-/// an early-exit loop such as `position` is not vectorised.
-fn find_lf(s: &[u8]) -> Option<usize> {
-    let mut skip = 0;
-    for block in s.chunks_exact(16) {
-        if block.iter().fold(false, |acc, &b| acc | (b == b'\n')) {
-            break;
+/// The index of the first byte of `window[from..end]` that is not plain
+/// text (below [`SPECIAL_BELOW`], or 0x80 and up when `high_too`), or `end`.
+/// Eight bytes are tested at a time with the classic "has a byte less than
+/// n" word trick: its lowest flagged byte is always exact (borrows only
+/// flag bytes above a real hit), which is the only one used.
+fn skip_plain(window: &[u8], from: usize, end: usize, high_too: bool) -> usize {
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Flags (bit 7 of each byte) the special bytes of a little-endian word.
+    let hits = |word: &[u8; 8]| {
+        const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+        let x = u64::from_le_bytes(*word);
+        let below = x.wrapping_sub(ONES * u64::from(SPECIAL_BELOW)) & !x & HIGHS;
+        below | (x & if high_too { HIGHS } else { 0 })
+    };
+    let Some(bytes) = window.get(from..end) else {
+        return from;
+    };
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (n, word) in words.iter().enumerate() {
+        let found = hits(word);
+        if found != 0 {
+            return from + n * 8 + (found.trailing_zeros() / 8) as usize;
         }
-        skip += 16;
     }
-    let tail = s.get(skip..)?;
-    tail.iter().position(|&b| b == b'\n').map(|i| skip + i)
+    if tail.is_empty() {
+        return end;
+    }
+    if let Some(last) = bytes.last_chunk::<8>() {
+        // The last eight bytes, overlapping bytes already found plain, so
+        // a hit among them is the first one.
+        let found = hits(last);
+        return if found == 0 {
+            end
+        } else {
+            end - 8 + (found.trailing_zeros() / 8) as usize
+        };
+    }
+    let special = |&b: &u8| b < SPECIAL_BELOW || (high_too && b >= 0x80);
+    tail.iter().position(special).map_or(end, |k| from + k)
 }
 
 /// Maps an httparse error to our error: too many headers is a size problem
@@ -309,6 +322,22 @@ fn parse_content_length(s: &[u8]) -> Option<u64> {
             acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
         } else {
             None
+        }
+    })
+}
+
+/// Whether any field is one [`body_framing`] or [`keep_alive`] looks at
+/// (Transfer-Encoding, Content-Length, Connection). Most requests have
+/// none, and then both answers are known without walking the fields again.
+pub(crate) fn has_framing_fields<F: Field>(headers: &[F]) -> bool {
+    headers.iter().any(|f| {
+        let name = f.name();
+        // The length first: most names are ruled out without comparing.
+        match name.len() {
+            17 => name.eq_ignore_ascii_case("transfer-encoding"),
+            14 => name.eq_ignore_ascii_case("content-length"),
+            10 => name.eq_ignore_ascii_case("connection"),
+            _ => false,
         }
     })
 }

@@ -86,7 +86,8 @@ pub struct Server<H> {
     /// Responses produced during one callback, written with one
     /// `Ctx::write` (or earlier, once past 64 KiB).
     pub(super) out: Vec<u8>,
-    /// httparse header slots, reused across requests (see `recycle`).
+    /// Room for httparse's header slots, reused across requests: always
+    /// empty, its spare capacity is the slots (see `recycle`).
     pub(super) slots: Vec<Header<'static>>,
     pub(super) date: DateCache,
 }
@@ -133,7 +134,7 @@ impl<H: Handler> Server<H> {
 
     /// A server with the given limits and deadlines.
     pub fn with_config(handler: H, config: ServerConfig) -> Self {
-        let slots = vec![httparse::EMPTY_HEADER; config.limits.max_headers];
+        let slots = Vec::with_capacity(config.limits.max_headers);
         Server {
             handler,
             config,
