@@ -19,10 +19,16 @@ pub(crate) const KNOWN_METHODS: [&str; 9] = [
 /// section 3.2.2 says a server must accept) loses its scheme and authority
 /// (`/go?x`, or `/` when it has no path). Authority-form (CONNECT's
 /// `host:port`) and asterisk-form (`*`) are returned unchanged.
+#[inline]
 pub(crate) fn origin_form(target: &str) -> Result<&str, HttpError> {
     if target.starts_with('/') || target == "*" {
         return Ok(target);
     }
+    absolute_form(target)
+}
+
+/// [`origin_form`] of any other target, out of line: rare.
+fn absolute_form(target: &str) -> Result<&str, HttpError> {
     let Some((scheme, rest)) = target.split_once("://") else {
         return Ok(target); // authority-form: only CONNECT may use it
     };

@@ -63,10 +63,17 @@ impl DateCache {
     /// not later than the wall-clock reading, so the text is renewed at the
     /// end of its second or a little before, never after it on the loop's
     /// clock.)
+    #[inline]
     pub(crate) fn at(&mut self, now: Instant) -> &DateText {
         if self.valid_until.is_some_and(|until| now < until) {
             return &self.text;
         }
+        self.renew(now)
+    }
+
+    /// [`DateCache::at`] once the cached second may have ended.
+    #[cold]
+    fn renew(&mut self, now: Instant) -> &DateText {
         let wall = SystemTime::now();
         self.get(wall);
         let into = wall

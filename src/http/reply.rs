@@ -68,6 +68,7 @@ impl Response {
 
     /// Back to an empty `200 OK`, keeping the buffers' capacity up to
     /// [`RETAINED`]: one large response must not pin its memory forever.
+    #[inline]
     pub(crate) fn reset(&mut self) {
         self.status = 200;
         self.headers.clear();
@@ -81,6 +82,7 @@ impl Response {
     }
 
     /// Sets the status code (default 200).
+    #[inline]
     pub fn status(&mut self, status: u16) -> &mut Self {
         self.status = status;
         self
@@ -116,6 +118,7 @@ impl Response {
     }
 
     /// Replaces the body.
+    #[inline]
     pub fn body(&mut self, body: &[u8]) -> &mut Self {
         self.body.clear();
         self.body.extend_from_slice(body);
@@ -134,17 +137,20 @@ impl Response {
     }
 
     /// Whether [`Response::close`] was called.
+    #[inline]
     pub fn wants_close(&self) -> bool {
         self.close
     }
 
     /// The status code set so far.
+    #[inline]
     pub(crate) fn status_code(&self) -> u16 {
         self.status
     }
 
     /// The body to send after [`write_head`](Self::write_head), if any:
     /// none for HEAD (`head_only`) and for 1xx, 204 and 304 (RFC 9110).
+    #[inline]
     pub(crate) fn body_to_send(&self, head_only: bool) -> &[u8] {
         if head_only || self.has_no_content() {
             &[]
@@ -153,6 +159,7 @@ impl Response {
         }
     }
 
+    #[inline]
     fn has_no_content(&self) -> bool {
         (100..200).contains(&self.status) || self.status == 204 || self.status == 304
     }
@@ -196,6 +203,7 @@ impl Response {
 pub(crate) const RETAINED: usize = 64 * 1024;
 
 /// `Date: …\r\n`, unless there is no `date` (tests).
+#[inline]
 fn write_date(out: &mut Vec<u8>, date: Option<&DateText>) {
     if let Some(date) = date {
         out.extend_from_slice(b"Date: ");
@@ -204,22 +212,46 @@ fn write_date(out: &mut Vec<u8>, date: Option<&DateText>) {
     }
 }
 
+#[inline]
 fn write_status_line(out: &mut Vec<u8>, status: u16) {
     if status == 200 {
         // The common case, in one copy.
         out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
     } else {
-        out.extend_from_slice(b"HTTP/1.1 ");
-        push_decimal(out, u64::from(status));
-        out.push(b' ');
-        out.extend_from_slice(reason_phrase(status).as_bytes());
-        out.extend_from_slice(b"\r\n");
+        write_other_status_line(out, status);
     }
+}
+
+/// `HTTP/1.1 {status} {reason}\r\n`, out of line: the rarer statuses.
+#[cold]
+#[inline(never)]
+fn write_other_status_line(out: &mut Vec<u8>, status: u16) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    push_decimal(out, u64::from(status));
+    out.push(b' ');
+    out.extend_from_slice(reason_phrase(status).as_bytes());
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends `n` in decimal, as `write!(out, "{n}")` would, without the
 /// formatting machinery (which cost more than the rest of writing a head).
-pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+/// Numbers below 1000 (most bodies, and every status) are appended as a
+/// fixed-size array: a few moves, where a copy of a variable length is a
+/// `memcpy` call.
+#[inline]
+pub(crate) fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let digit = |k: u64| b'0' + (k % 10) as u8;
+    match n {
+        0..=9 => out.push(digit(n)),
+        10..=99 => out.extend_from_slice(&[digit(n / 10), digit(n)]),
+        100..=999 => out.extend_from_slice(&[digit(n / 100), digit(n / 10), digit(n)]),
+        _ => push_long_decimal(out, n),
+    }
+}
+
+/// [`push_decimal`] of 1000 and up.
+#[inline(never)]
+fn push_long_decimal(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20]; // u64::MAX has 20
     let mut at = digits.len();
     loop {
@@ -230,11 +262,7 @@ pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    // A few bytes: pushed one at a time, cheaper than a `memcpy` call.
-    out.reserve(digits.len() - at);
-    for &digit in &digits[at..] {
-        out.push(digit);
-    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Appends an error response (`status`, plain-text `detail`) that closes
