@@ -51,20 +51,62 @@ fn absolute_form(target: &str) -> Result<&str, HttpError> {
     })
 }
 
+/// The last Host value [`check_host`] found valid, kept by the server:
+/// clients send the same Host on every request (a server has one name, or
+/// a few), and comparing with it is cheaper than checking its bytes again.
+/// Validity depends on the bytes only, so an equal value is valid too.
+#[derive(Debug, Default)]
+pub(crate) struct KnownHost(Vec<u8>);
+
+/// Longer valid values are not remembered (they are checked every time).
+const KNOWN_HOST_MAX: usize = 255;
+
+impl KnownHost {
+    /// Whether `value` is a valid Host value (see [`valid_host`]).
+    #[inline]
+    fn valid(&mut self, value: &[u8]) -> bool {
+        if !self.0.is_empty() && self.0 == value {
+            return true;
+        }
+        let ok = valid_host(value);
+        if ok && !value.is_empty() && value.len() <= KNOWN_HOST_MAX {
+            self.0.clear();
+            self.0.extend_from_slice(value);
+        }
+        ok
+    }
+}
+
 /// HTTP/1.1 requires exactly one Host header (RFC 9112 section 3.2), whose
 /// value is `uri-host [ ":" port ]`; HTTP/1.0 may omit it.
-pub(crate) fn check_host(req: &Request<'_>) -> Result<(), HttpError> {
+pub(crate) fn check_host(req: &Request<'_>, known: &mut KnownHost) -> Result<(), HttpError> {
     let mut hosts = req
         .headers
         .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("host"));
+        .filter(|h| name_is(h.name, b"host"));
     match (hosts.next(), hosts.next()) {
         (None, _) if req.minor_version >= 1 => Err(HttpError::bad_request("missing Host header")),
         (None, _) => Ok(()),
         (Some(_), Some(_)) => Err(HttpError::bad_request("more than one Host header")),
-        (Some(h), None) if valid_host(h.value) => Ok(()),
+        (Some(h), None) if known.valid(h.value) => Ok(()),
         (Some(_), None) => Err(HttpError::bad_request("invalid Host header")),
     }
+}
+
+/// Whether `name` is `letters` (lowercase ASCII letters only), ignoring
+/// case. For letters, setting bit 5 lowercases, and only the two cases of a
+/// letter have that bit set to the letter: one OR and compare a byte, no
+/// branch (the checks here run on every field of every request).
+#[inline]
+fn name_is<const N: usize>(name: &str, letters: &[u8; N]) -> bool {
+    debug_assert!(letters.iter().all(u8::is_ascii_lowercase));
+    name.as_bytes().first_chunk::<N>().is_some_and(|name_bytes| {
+        name.len() == N
+            && name_bytes
+                .iter()
+                .zip(letters)
+                .fold(true, |same, (a, b)| same & (a | 0x20 == *b))
+    })
 }
 
 /// `uri-host [ ":" port ]` (RFC 3986): a reg-name or IPv4 address of
@@ -131,7 +173,7 @@ pub(crate) const fn byte_set(extra: &[u8]) -> [bool; 256] {
 /// (RFC 9110 section 10.1.1).
 pub(crate) fn check_expect(req: &Request<'_>) -> Result<(), HttpError> {
     for h in req.headers {
-        if h.name.eq_ignore_ascii_case("expect") && !h.value.eq_ignore_ascii_case(b"100-continue") {
+        if name_is(h.name, b"expect") && !h.value.eq_ignore_ascii_case(b"100-continue") {
             return Err(HttpError::new(417, "unsupported expectation"));
         }
     }
@@ -202,6 +244,48 @@ mod tests {
                 assert_eq!(valid_host(&v), two_pass_host(&v), "{v:?}");
             }
         }
+    }
+
+    #[test]
+    fn letter_names_ignore_case_and_nothing_else() {
+        for (name, want) in [
+            ("host", true),
+            ("Host", true),
+            ("HOST", true),
+            ("hOsT", true),
+            ("hos", false),
+            ("hosts", false),
+            ("h0st", false),
+            ("ho\u{13}t", false),
+            ("", false),
+        ] {
+            assert_eq!(name_is(name, b"host"), want, "{name:?}");
+        }
+        // Every byte pair that differs only in bit 5 is one letter's two
+        // cases, or not a match.
+        for b in 0..=255u8 {
+            let name = [b, b'o', b's', b't'];
+            let Ok(name) = std::str::from_utf8(&name) else {
+                continue;
+            };
+            assert_eq!(name_is(name, b"host"), b == b'h' || b == b'H', "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn a_known_host_is_remembered_only_when_valid() {
+        let mut known = KnownHost::default();
+        assert!(known.valid(b"example.com:80"));
+        assert_eq!(known.0, b"example.com:80");
+        assert!(known.valid(b"example.com:80"), "from memory");
+        assert!(!known.valid(b"exa mple.com"));
+        assert_eq!(known.0, b"example.com:80", "an invalid value is not kept");
+        assert!(!known.valid(b"example.com/x"));
+        assert!(known.valid(b""), "empty is valid, never remembered");
+        assert_eq!(known.0, b"example.com:80");
+        let long = vec![b'a'; KNOWN_HOST_MAX + 1];
+        assert!(known.valid(&long));
+        assert_eq!(known.0, b"example.com:80", "too long to keep");
     }
 
     #[test]

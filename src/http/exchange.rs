@@ -79,7 +79,8 @@ impl<H: Handler> Server<H> {
         head: &[u8],
         after: &[u8],
     ) -> usize {
-        if let Err(e) = check_host(req).and_then(|()| check_expect(req)) {
+        let host = check_host(req, &mut self.known_host);
+        if let Err(e) = host.and_then(|()| check_expect(req)) {
             self.fail(conn, &e);
             return 0;
         }

@@ -45,6 +45,7 @@
 //! early or a deadline moves earlier, so a keep-alive request/response cycle
 //! touches no timer at all.
 
+use super::checks::KnownHost;
 use super::date::DateCache;
 use super::reply::REJECT_503;
 use super::{BodyDecoder, BodyKind, HeadScan, Header, HttpError, Limits};
@@ -90,6 +91,8 @@ pub struct Server<H> {
     /// empty, its spare capacity is the slots (see `recycle`).
     pub(super) slots: Vec<Header<'static>>,
     pub(super) date: DateCache,
+    /// The last valid Host value (see `KnownHost`).
+    pub(super) known_host: KnownHost,
 }
 
 /// Where a connection is between requests (see the module diagram).
@@ -142,6 +145,7 @@ impl<H: Handler> Server<H> {
             out: Vec::new(),
             slots,
             date: DateCache::default(),
+            known_host: KnownHost::default(),
         }
     }
 
