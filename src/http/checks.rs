@@ -51,7 +51,7 @@ fn absolute_form(target: &str) -> Result<&str, HttpError> {
     })
 }
 
-/// The last Host value [`check_host`] found valid, kept by the server:
+/// The last Host value [`check_host_and_expect`] found valid, kept by the server:
 /// clients send the same Host on every request (a server has one name, or
 /// a few), and comparing with it is cheaper than checking its bytes again.
 /// Validity depends on the bytes only, so an equal value is valid too.
@@ -77,19 +77,32 @@ impl KnownHost {
     }
 }
 
+/// The Host and Expect rules, in one pass over the fields (Host first):
+///
 /// HTTP/1.1 requires exactly one Host header (RFC 9112 section 3.2), whose
 /// value is `uri-host [ ":" port ]`; HTTP/1.0 may omit it.
-pub(crate) fn check_host(req: &Request<'_>, known: &mut KnownHost) -> Result<(), HttpError> {
-    let mut hosts = req
-        .headers
-        .iter()
-        .filter(|h| name_is(h.name, b"host"));
-    match (hosts.next(), hosts.next()) {
-        (None, _) if req.minor_version >= 1 => Err(HttpError::bad_request("missing Host header")),
-        (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(HttpError::bad_request("more than one Host header")),
-        (Some(h), None) if known.valid(h.value) => Ok(()),
-        (Some(_), None) => Err(HttpError::bad_request("invalid Host header")),
+///
+/// The only expectation defined is `100-continue`; any other gets 417
+/// (RFC 9110 section 10.1.1).
+pub(crate) fn check_host_and_expect(
+    req: &Request<'_>,
+    known: &mut KnownHost,
+) -> Result<(), HttpError> {
+    let (mut host, mut hosts, mut bad_expect) = (None, 0, false);
+    for h in req.headers {
+        if name_is(h.name, b"host") {
+            host = host.or(Some(h.value));
+            hosts += 1;
+        } else if name_is(h.name, b"expect") {
+            bad_expect |= !h.value.eq_ignore_ascii_case(b"100-continue");
+        }
+    }
+    match host {
+        None if req.minor_version >= 1 => Err(HttpError::bad_request("missing Host header")),
+        Some(_) if hosts > 1 => Err(HttpError::bad_request("more than one Host header")),
+        Some(value) if !known.valid(value) => Err(HttpError::bad_request("invalid Host header")),
+        _ if bad_expect => Err(HttpError::new(417, "unsupported expectation")),
+        _ => Ok(()),
     }
 }
 
@@ -167,17 +180,6 @@ pub(crate) const fn byte_set(extra: &[u8]) -> [bool; 256] {
         i += 1;
     }
     set
-}
-
-/// The only expectation defined is `100-continue`; any other gets 417
-/// (RFC 9110 section 10.1.1).
-pub(crate) fn check_expect(req: &Request<'_>) -> Result<(), HttpError> {
-    for h in req.headers {
-        if name_is(h.name, b"expect") && !h.value.eq_ignore_ascii_case(b"100-continue") {
-            return Err(HttpError::new(417, "unsupported expectation"));
-        }
-    }
-    Ok(())
 }
 
 /// Does the request ask for `100 Continue`? (Only HTTP/1.1 may.)

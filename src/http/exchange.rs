@@ -7,7 +7,7 @@
 //! how far it got. It does NOT decide what happens to input it left (that is
 //! `server.rs`, with the reactor) or parse bytes (`request.rs`, `body.rs`).
 
-use super::checks::{check_expect, check_host, expects_continue, KNOWN_METHODS};
+use super::checks::{check_host_and_expect, expects_continue, KNOWN_METHODS};
 use super::reply::{write_error, RETAINED};
 use super::request::parse_request_uninit;
 use super::server::{HttpConn, Phase};
@@ -79,8 +79,7 @@ impl<H: Handler> Server<H> {
         head: &[u8],
         after: &[u8],
     ) -> usize {
-        let host = check_host(req, &mut self.known_host);
-        if let Err(e) = host.and_then(|()| check_expect(req)) {
+        if let Err(e) = check_host_and_expect(req, &mut self.known_host) {
             self.fail(conn, &e);
             return 0;
         }

@@ -127,6 +127,11 @@ pub(crate) fn scan_head(
             line_start = i + 2;
             prev = b'\n';
             i += 2;
+            // Every head ends with a header line's CRLF followed by an
+            // empty line: take that one here too.
+            if !in_start_line && window.get(i..i + 2) == Some(b"\r\n") {
+                break Ok(Some(i + 2));
+            }
             continue;
         }
         if b == 0 {

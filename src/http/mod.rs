@@ -8,7 +8,8 @@
 //! HTTP/1.1 server [`Service`](crate::Service) that keeps per-connection
 //! state, applies the origin-server rules of `checks.rs` (Host, methods,
 //! Expect), bounds its output and applies the timeouts on top of those
-//! pieces; `date.rs` formats its `Date` header. Routing is the [`Handler`]'s
+//! pieces; `date.rs` formats its `Date` header, and `lines.rs` keeps the
+//! header lines of the responses its handler builds. Routing is the [`Handler`]'s
 //! job; TLS and HTTP/2 are out of scope.
 //!
 //! Every function takes the bytes received so far and answers with one of
@@ -23,6 +24,7 @@ mod checks;
 mod date;
 mod exchange;
 mod head;
+mod lines;
 mod reply;
 mod request;
 mod response;

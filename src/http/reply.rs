@@ -10,6 +10,7 @@
 //! header and body buffers are allocated once, not per request.
 
 use super::date::DateText;
+use super::lines::HeaderLines;
 use super::response::header_is_safe;
 use super::{reason_phrase, Request};
 use std::net::SocketAddr;
@@ -52,7 +53,7 @@ pub struct Response {
     status: u16,
     /// Header lines already serialised (`name: value\r\n`), so adding a
     /// header is a copy into a reused buffer, never an allocation.
-    headers: Vec<u8>,
+    headers: HeaderLines,
     body: Vec<u8>,
     close: bool,
 }
@@ -71,13 +72,11 @@ impl Response {
     #[inline]
     pub(crate) fn reset(&mut self) {
         self.status = 200;
-        self.headers.clear();
+        self.headers.next_response();
         self.body.clear();
         self.close = false;
-        for buf in [&mut self.headers, &mut self.body] {
-            if buf.capacity() > RETAINED {
-                *buf = Vec::new();
-            }
+        if self.body.capacity() > RETAINED {
+            self.body = Vec::new();
         }
     }
 
@@ -105,14 +104,10 @@ impl Response {
         };
         if framing {
             log::debug!("ignoring handler header {name:?}: the server frames responses");
-        } else if !header_is_safe(name, value) {
+        } else if !self.headers.repeats(name, value) && !header_is_safe(name, value) {
             log::warn!("dropping unsafe response header {name:?}");
         } else {
-            self.headers.reserve(name.len() + value.len() + 4);
-            self.headers.extend_from_slice(name.as_bytes());
-            self.headers.extend_from_slice(b": ");
-            self.headers.extend_from_slice(value.as_bytes());
-            self.headers.extend_from_slice(b"\r\n");
+            self.headers.push(name, value);
         }
         self
     }
@@ -176,7 +171,7 @@ impl Response {
         length: bool,
     ) {
         write_status_line(out, self.status);
-        out.extend_from_slice(&self.headers);
+        out.extend_from_slice(self.headers.bytes());
         write_date(out, date);
         if length && !self.has_no_content() {
             out.extend_from_slice(b"Content-Length: ");
