@@ -84,6 +84,7 @@ impl KnownHost {
 ///
 /// The only expectation defined is `100-continue`; any other gets 417
 /// (RFC 9110 section 10.1.1).
+#[inline]
 pub(crate) fn check_host_and_expect(
     req: &Request<'_>,
     known: &mut KnownHost,

@@ -93,6 +93,7 @@ impl Response {
     /// a name that is not a
     /// token or a value with CR, LF or other control bytes is dropped and
     /// logged, as it could forge extra header lines (response splitting).
+    #[inline]
     pub fn header(&mut self, name: &str, value: &str) -> &mut Self {
         // By length first: most names are ruled out without comparing.
         let framing = match name.len() {

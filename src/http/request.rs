@@ -116,6 +116,7 @@ pub fn parse_request_resume<'b, 'h>(
 /// the server passes the spare capacity of one reused vector, so nothing
 /// has to be reset between requests (rebuilding 64 empty slots per request
 /// was a tenth of its user-space work).
+#[inline]
 pub(crate) fn parse_request_uninit<'b, 'h>(
     buf: &'b [u8],
     limits: &Limits,
@@ -136,6 +137,7 @@ pub(crate) fn parse_request_uninit<'b, 'h>(
 /// the limits and the byte rules that httparse is more lenient about (bare
 /// LF, obs-text in the target), and tells us whether the head is complete
 /// before httparse ever sees it.
+#[inline]
 fn scan_request<'b>(
     buf: &'b [u8],
     limits: &Limits,
@@ -151,6 +153,7 @@ fn scan_request<'b>(
 
 /// The checks and derived fields after httparse parsed the `end` bytes of
 /// a complete head into `req` (its result `parsed`).
+#[inline]
 fn complete_request<'b, 'h>(
     req: httparse::Request<'h, 'b>,
     parsed: httparse::Result<usize>,
