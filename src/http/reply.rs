@@ -164,6 +164,7 @@ impl Response {
     /// headers, `date`, Content-Length (the length a GET would get, also for
     /// HEAD), and a Connection header if `connection` is set.
     /// `length: false` leaves Content-Length out (a 2xx to CONNECT).
+    #[inline]
     pub(crate) fn write_head(
         &self,
         out: &mut Vec<u8>,
