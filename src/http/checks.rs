@@ -114,13 +114,15 @@ pub(crate) fn check_host_and_expect(
 #[inline]
 fn name_is<const N: usize>(name: &str, letters: &[u8; N]) -> bool {
     debug_assert!(letters.iter().all(u8::is_ascii_lowercase));
-    name.as_bytes().first_chunk::<N>().is_some_and(|name_bytes| {
-        name.len() == N
-            && name_bytes
-                .iter()
-                .zip(letters)
-                .fold(true, |same, (a, b)| same & (a | 0x20 == *b))
-    })
+    name.as_bytes()
+        .first_chunk::<N>()
+        .is_some_and(|name_bytes| {
+            name.len() == N
+                && name_bytes
+                    .iter()
+                    .zip(letters)
+                    .fold(true, |same, (a, b)| same & (a | 0x20 == *b))
+        })
 }
 
 /// `uri-host [ ":" port ]` (RFC 3986): a reg-name or IPv4 address of

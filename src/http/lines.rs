@@ -107,6 +107,9 @@ mod tests {
         assert!(!lines.repeats("B", "b: x: y"));
         lines.next_response();
         lines.next_response();
-        assert!(!lines.repeats("A", "1"), "only the previous response counts");
+        assert!(
+            !lines.repeats("A", "1"),
+            "only the previous response counts"
+        );
     }
 }

@@ -28,16 +28,17 @@ mod lines;
 mod reply;
 mod request;
 mod response;
+mod scan;
 mod server;
 
 use std::fmt;
 
 pub use body::{BodyDecoder, BodyKind, BodyProgress, ChunkedDecoder, MAX_CHUNK_LINE, MAX_TRAILERS};
-pub use head::HeadScan;
 pub use httparse::Header;
 pub use reply::{Handler, Response, REJECT_503};
 pub use request::{parse_request, parse_request_head, parse_request_resume, Request, RequestHead};
 pub use response::{parse_response_head, reason_phrase, write_response, ResponseHead};
+pub use scan::HeadScan;
 pub use server::{HttpConn, Server, ServerConfig};
 
 /// Size limits applied while parsing; exceeding one yields an [`HttpError`].

@@ -8,8 +8,8 @@
 use super::checks::origin_form;
 use super::head::{
     body_framing, find_header, has_framing_fields, keep_alive, map_httparse_error, owned_headers,
-    scan_head, HeadScan, StartLineRules,
 };
+use super::scan::{scan_head, HeadScan, StartLineRules};
 use super::{BodyKind, HttpError, Limits, Parsed};
 use std::mem::MaybeUninit;
 

@@ -6,10 +6,8 @@
 //! HTTP/1.1 with Content-Length framing; it never chunks.
 
 use super::checks::byte_set;
-use super::head::{
-    body_framing, find_header, keep_alive, map_httparse_error, owned_headers, scan_head, HeadScan,
-    StartLineRules,
-};
+use super::head::{body_framing, find_header, keep_alive, map_httparse_error, owned_headers};
+use super::scan::{scan_head, HeadScan, StartLineRules};
 use super::{BodyKind, HttpError, Limits, Parsed};
 
 /// The standard reason phrase for `status`, or a generic one for its class
