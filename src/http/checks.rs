@@ -19,10 +19,16 @@ pub(crate) const KNOWN_METHODS: [&str; 9] = [
 /// section 3.2.2 says a server must accept) loses its scheme and authority
 /// (`/go?x`, or `/` when it has no path). Authority-form (CONNECT's
 /// `host:port`) and asterisk-form (`*`) are returned unchanged.
+#[inline]
 pub(crate) fn origin_form(target: &str) -> Result<&str, HttpError> {
     if target.starts_with('/') || target == "*" {
         return Ok(target);
     }
+    absolute_form(target)
+}
+
+/// [`origin_form`] of any other target, out of line: rare.
+fn absolute_form(target: &str) -> Result<&str, HttpError> {
     let Some((scheme, rest)) = target.split_once("://") else {
         return Ok(target); // authority-form: only CONNECT may use it
     };
@@ -45,20 +51,78 @@ pub(crate) fn origin_form(target: &str) -> Result<&str, HttpError> {
     })
 }
 
+/// The last Host value [`check_host_and_expect`] found valid, kept by the server:
+/// clients send the same Host on every request (a server has one name, or
+/// a few), and comparing with it is cheaper than checking its bytes again.
+/// Validity depends on the bytes only, so an equal value is valid too.
+#[derive(Debug, Default)]
+pub(crate) struct KnownHost(Vec<u8>);
+
+/// Longer valid values are not remembered (they are checked every time).
+const KNOWN_HOST_MAX: usize = 255;
+
+impl KnownHost {
+    /// Whether `value` is a valid Host value (see [`valid_host`]).
+    #[inline]
+    fn valid(&mut self, value: &[u8]) -> bool {
+        if !self.0.is_empty() && self.0 == value {
+            return true;
+        }
+        let ok = valid_host(value);
+        if ok && !value.is_empty() && value.len() <= KNOWN_HOST_MAX {
+            self.0.clear();
+            self.0.extend_from_slice(value);
+        }
+        ok
+    }
+}
+
+/// The Host and Expect rules, in one pass over the fields (Host first):
+///
 /// HTTP/1.1 requires exactly one Host header (RFC 9112 section 3.2), whose
 /// value is `uri-host [ ":" port ]`; HTTP/1.0 may omit it.
-pub(crate) fn check_host(req: &Request<'_>) -> Result<(), HttpError> {
-    let mut hosts = req
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("host"));
-    match (hosts.next(), hosts.next()) {
-        (None, _) if req.minor_version >= 1 => Err(HttpError::bad_request("missing Host header")),
-        (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(HttpError::bad_request("more than one Host header")),
-        (Some(h), None) if valid_host(h.value) => Ok(()),
-        (Some(_), None) => Err(HttpError::bad_request("invalid Host header")),
+///
+/// The only expectation defined is `100-continue`; any other gets 417
+/// (RFC 9110 section 10.1.1).
+#[inline]
+pub(crate) fn check_host_and_expect(
+    req: &Request<'_>,
+    known: &mut KnownHost,
+) -> Result<(), HttpError> {
+    let (mut host, mut hosts, mut bad_expect) = (None, 0, false);
+    for h in req.headers {
+        if name_is(h.name, b"host") {
+            host = host.or(Some(h.value));
+            hosts += 1;
+        } else if name_is(h.name, b"expect") {
+            bad_expect |= !h.value.eq_ignore_ascii_case(b"100-continue");
+        }
     }
+    match host {
+        None if req.minor_version >= 1 => Err(HttpError::bad_request("missing Host header")),
+        Some(_) if hosts > 1 => Err(HttpError::bad_request("more than one Host header")),
+        Some(value) if !known.valid(value) => Err(HttpError::bad_request("invalid Host header")),
+        _ if bad_expect => Err(HttpError::new(417, "unsupported expectation")),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `name` is `letters` (lowercase ASCII letters only), ignoring
+/// case. For letters, setting bit 5 lowercases, and only the two cases of a
+/// letter have that bit set to the letter: one OR and compare a byte, no
+/// branch (the checks here run on every field of every request).
+#[inline]
+fn name_is<const N: usize>(name: &str, letters: &[u8; N]) -> bool {
+    debug_assert!(letters.iter().all(u8::is_ascii_lowercase));
+    name.as_bytes()
+        .first_chunk::<N>()
+        .is_some_and(|name_bytes| {
+            name.len() == N
+                && name_bytes
+                    .iter()
+                    .zip(letters)
+                    .fold(true, |same, (a, b)| same & (a | 0x20 == *b))
+        })
 }
 
 /// `uri-host [ ":" port ]` (RFC 3986): a reg-name or IPv4 address of
@@ -67,7 +131,8 @@ pub(crate) fn check_host(req: &Request<'_>) -> Result<(), HttpError> {
 /// empty Host when the target has no authority). Spaces, `/`, `@` and any
 /// other byte fail: they are how a request smuggles a second authority.
 pub(crate) fn valid_host(value: &[u8]) -> bool {
-    let (host, port) = if let Some(inner) = value.strip_prefix(b"[") {
+    let digits = |port: &[u8]| port.iter().all(u8::is_ascii_digit);
+    if let Some(inner) = value.strip_prefix(b"[") {
         let Some(close) = inner.iter().position(|&b| b == b']') else {
             return false;
         };
@@ -76,30 +141,48 @@ pub(crate) fn valid_host(value: &[u8]) -> bool {
         if literal.is_empty() || !literal.iter().all(ip_char) {
             return false;
         }
-        match &inner[close + 1..] {
-            [] => (&[][..], None),
-            [b':', port @ ..] => (&[][..], Some(port)),
-            _ => return false,
-        }
-    } else {
-        match value.iter().rposition(|&b| b == b':') {
-            Some(i) => (&value[..i], Some(&value[i + 1..])),
-            None => (value, None),
-        }
-    };
-    let reg_char = |b: &u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(b);
-    host.iter().all(reg_char) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit))
+        return match &inner[close + 1..] {
+            [] => true,
+            [b':', port @ ..] => digits(port),
+            _ => false,
+        };
+    }
+    // The host is what precedes the last `:`; a `:` is not a reg-name
+    // byte, so the first byte that is not one must be that `:` (or there
+    // is none), with only port digits after it. One pass, one table look-up
+    // a byte, eight at a time without early exit while they all pass: this
+    // check runs on every request.
+    let reg = |b: &u8| REG_CHAR[usize::from(*b)];
+    let (words, _) = value.as_chunks::<8>();
+    let skip = 8 * words
+        .iter()
+        .take_while(|w| w.iter().fold(true, |all, b| all & reg(b)))
+        .count();
+    let rest = &value[skip..];
+    match rest.iter().position(|b| !reg(b)) {
+        None => true,
+        Some(colon) => rest[colon] == b':' && digits(&rest[colon + 1..]),
+    }
 }
 
-/// The only expectation defined is `100-continue`; any other gets 417
-/// (RFC 9110 section 10.1.1).
-pub(crate) fn check_expect(req: &Request<'_>) -> Result<(), HttpError> {
-    for h in req.headers {
-        if h.name.eq_ignore_ascii_case("expect") && !h.value.eq_ignore_ascii_case(b"100-continue") {
-            return Err(HttpError::new(417, "unsupported expectation"));
-        }
+/// The bytes of a reg-name or IPv4 address: unreserved, `%` (of
+/// pct-encoded) and sub-delims (RFC 3986 section 3.2.2).
+const REG_CHAR: [bool; 256] = byte_set(b"-._~%!$&'()*+,;=");
+
+/// A look-up table of the ASCII letters and digits plus `extra`.
+pub(crate) const fn byte_set(extra: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        set[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
     }
-    Ok(())
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i += 1;
+    }
+    set
 }
 
 /// Does the request ask for `100 Continue`? (Only HTTP/1.1 may.)
@@ -138,6 +221,76 @@ mod tests {
         ] {
             assert!(!valid_host(bad), "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    /// `valid_host` as first written: split at the last `:`, then check
+    /// both parts (the model of the one-pass version).
+    fn two_pass_host(value: &[u8]) -> bool {
+        let (host, port) = match value.iter().rposition(|&b| b == b':') {
+            Some(i) => (&value[..i], Some(&value[i + 1..])),
+            None => (value, None),
+        };
+        let reg_char = |b: &u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(b);
+        host.iter().all(reg_char) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit))
+    }
+
+    #[test]
+    fn one_pass_host_check_agrees_with_the_two_pass_one() {
+        // Every string up to 5 bytes over bytes that matter (not starting
+        // with `[`, the IP-literal branch both share).
+        let alphabet = [b'a', b'7', b':', b'.', b'/', b'@', b' ', b'%', 0xC3, b']'];
+        for len in 0..=5u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                let mut v = Vec::new();
+                for _ in 0..len {
+                    v.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                assert_eq!(valid_host(&v), two_pass_host(&v), "{v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn letter_names_ignore_case_and_nothing_else() {
+        for (name, want) in [
+            ("host", true),
+            ("Host", true),
+            ("HOST", true),
+            ("hOsT", true),
+            ("hos", false),
+            ("hosts", false),
+            ("h0st", false),
+            ("ho\u{13}t", false),
+            ("", false),
+        ] {
+            assert_eq!(name_is(name, b"host"), want, "{name:?}");
+        }
+        // Every byte pair that differs only in bit 5 is one letter's two
+        // cases, or not a match.
+        for b in 0..=255u8 {
+            let name = [b, b'o', b's', b't'];
+            let Ok(name) = std::str::from_utf8(&name) else {
+                continue;
+            };
+            assert_eq!(name_is(name, b"host"), b == b'h' || b == b'H', "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn a_known_host_is_remembered_only_when_valid() {
+        let mut known = KnownHost::default();
+        assert!(known.valid(b"example.com:80"));
+        assert_eq!(known.0, b"example.com:80");
+        assert!(known.valid(b"example.com:80"), "from memory");
+        assert!(!known.valid(b"exa mple.com"));
+        assert_eq!(known.0, b"example.com:80", "an invalid value is not kept");
+        assert!(!known.valid(b"example.com/x"));
+        assert!(known.valid(b""), "empty is valid, never remembered");
+        assert_eq!(known.0, b"example.com:80");
+        let long = vec![b'a'; KNOWN_HOST_MAX + 1];
+        assert!(known.valid(&long));
+        assert_eq!(known.0, b"example.com:80", "too long to keep");
     }
 
     #[test]

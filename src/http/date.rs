@@ -5,13 +5,17 @@
 //! This file owns the formatting and a one-entry cache keyed by the second,
 //! so a server answering thousands of requests per second formats the date
 //! once per second, not once per response (nginx's `ngx_cached_http_time`
-//! does the same). It does NOT read the clock on its own schedule: the
-//! server passes the time in.
+//! does the same). The server asks with the loop's clock (an `Instant` read
+//! once per tick), so a response in the same second as the last one reads
+//! no clock at all; the wall clock is read when that second may have ended.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` is always 29 bytes.
 const LEN: usize = 29;
+
+/// A formatted date. Its fixed size lets the writer copy it without a call.
+pub(crate) type DateText = [u8; LEN];
 
 /// The formatted date of one second, reused until the second changes.
 #[derive(Debug, Clone)]
@@ -19,6 +23,9 @@ pub(crate) struct DateCache {
     /// The second (since the Unix epoch) that `text` shows.
     secs: Option<u64>,
     text: [u8; LEN],
+    /// Until when (on the loop's clock) `text` is surely still the current
+    /// second: see [`DateCache::at`].
+    valid_until: Option<Instant>,
     /// How many times a date was formatted (for tests).
     formats: u64,
 }
@@ -28,6 +35,7 @@ impl Default for DateCache {
         DateCache {
             secs: None,
             text: [b' '; LEN],
+            valid_until: None,
             formats: 0,
         }
     }
@@ -36,13 +44,43 @@ impl Default for DateCache {
 impl DateCache {
     /// The IMF-fixdate of `now`, formatted only if its second differs from
     /// the last call's. A clock before 1970 shows the epoch.
-    pub(crate) fn get(&mut self, now: SystemTime) -> &[u8] {
+    pub(crate) fn get(&mut self, now: SystemTime) -> &DateText {
         let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if self.secs != Some(secs) {
             self.text = imf_fixdate(secs);
             self.secs = Some(secs);
             self.formats += 1;
+            self.valid_until = None;
         }
+        &self.text
+    }
+
+    /// The date for a response made at `now` on the loop's clock. Reading
+    /// the wall clock and dividing it into seconds cost more than the rest
+    /// of the `Date` header, so it is done once per second: when the wall
+    /// clock is read, what is left of its second is added to `now`, and
+    /// until then the text stays. (`now` is the start of the current tick,
+    /// not later than the wall-clock reading, so the text is renewed at the
+    /// end of its second or a little before, never after it on the loop's
+    /// clock.)
+    #[inline]
+    pub(crate) fn at(&mut self, now: Instant) -> &DateText {
+        if self.valid_until.is_some_and(|until| now < until) {
+            return &self.text;
+        }
+        self.renew(now)
+    }
+
+    /// [`DateCache::at`] once the cached second may have ended.
+    #[cold]
+    fn renew(&mut self, now: Instant) -> &DateText {
+        let wall = SystemTime::now();
+        self.get(wall);
+        let into = wall
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let left = Duration::from_nanos(u64::from(1_000_000_000 - into));
+        self.valid_until = now.checked_add(left);
         &self.text
     }
 
@@ -118,6 +156,25 @@ mod tests {
         assert_eq!(at(4_107_542_400), "Mon, 01 Mar 2100 00:00:00 GMT");
         assert_eq!(at(4_133_980_799), "Fri, 31 Dec 2100 23:59:59 GMT");
         assert_eq!(at(4_133_980_800), "Sat, 01 Jan 2101 00:00:00 GMT");
+    }
+
+    #[test]
+    fn loop_clock_reuses_the_text_within_its_second() {
+        let mut cache = DateCache::default();
+        let t = Instant::now();
+        let first = cache.at(t).to_vec();
+        let until = cache.valid_until.unwrap();
+        assert!(until > t && until <= t + Duration::from_secs(1));
+        assert_eq!(&cache.at(t)[..], &first[..]);
+        assert_eq!(cache.formats(), 1);
+        // Past the second: the wall clock is read again (formatted again
+        // if its second changed).
+        cache.at(until);
+        assert!(cache.valid_until.unwrap() > until);
+        // A wall-clock date from elsewhere (error responses) that changes
+        // the text ends the reuse.
+        cache.get(UNIX_EPOCH);
+        assert_eq!(cache.valid_until, None);
     }
 
     #[test]

@@ -7,10 +7,11 @@
 //! how far it got. It does NOT decide what happens to input it left (that is
 //! `server.rs`, with the reactor) or parse bytes (`request.rs`, `body.rs`).
 
-use super::checks::{check_expect, check_host, expects_continue, KNOWN_METHODS};
+use super::checks::{check_host_and_expect, expects_continue, KNOWN_METHODS};
 use super::reply::{write_error, RETAINED};
+use super::request::parse_request_uninit;
 use super::server::{HttpConn, Phase};
-use super::{parse_request, parse_request_resume, BodyDecoder, BodyProgress, Header};
+use super::{BodyDecoder, BodyKind, BodyProgress, HeadScan, Header};
 use super::{Handler, HttpError, Parsed, Request, Server};
 use crate::{Ctx, Token};
 use std::time::{Duration, Instant, SystemTime};
@@ -33,6 +34,7 @@ impl<H: Handler> Server<H> {
         }
         conn.held_back = false;
         let mut slots = recycle(std::mem::take(&mut self.slots));
+        let room = slots.spare_capacity_mut();
         while !conn.done && conn.phase != Phase::Body && used < input.len() {
             if self.output_high(ctx, tok) {
                 conn.held_back = true;
@@ -44,7 +46,7 @@ impl<H: Handler> Server<H> {
                 conn.started = ctx.now();
             }
             let limits = &self.config.limits;
-            match parse_request_resume(rest, limits, &mut slots, &mut conn.scan) {
+            match parse_request_uninit(rest, limits, room, &mut conn.scan) {
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => self.fail(conn, &e),
                 Ok(Parsed::Complete { value, len }) => {
@@ -77,7 +79,7 @@ impl<H: Handler> Server<H> {
         head: &[u8],
         after: &[u8],
     ) -> usize {
-        if let Err(e) = check_host(req).and_then(|()| check_expect(req)) {
+        if let Err(e) = check_host_and_expect(req, &mut self.known_host) {
             self.fail(conn, &e);
             return 0;
         }
@@ -85,8 +87,15 @@ impl<H: Handler> Server<H> {
             self.refuse_method(conn, req.method);
             return 0;
         }
-        conn.decoder = BodyDecoder::new(req.body, self.config.limits.max_body);
         conn.body.clear();
+        if req.body == BodyKind::None {
+            // No body (most requests): what decoding zero bytes of it would
+            // do, without a decoder. `conn.decoder` only matters in the
+            // Body phase, which this request never enters.
+            self.answer(ctx, tok, conn, req);
+            return 0;
+        }
+        conn.decoder = BodyDecoder::new(req.body, self.config.limits.max_body);
         match conn.decoder.decode(after, &mut conn.body) {
             Err(e) => {
                 self.fail(conn, &e);
@@ -124,7 +133,7 @@ impl<H: Handler> Server<H> {
         let allow = format!("Allow: {}\r\n", allowed.join(", "));
         log::debug!("peer={}: method {method} not allowed", conn.peer);
         let date = self.date.get(SystemTime::now());
-        write_error(&mut self.out, 405, "method not allowed", &allow, date);
+        write_error(&mut self.out, 405, "method not allowed", &allow, Some(date));
         conn.done = true;
     }
 
@@ -147,7 +156,8 @@ impl<H: Handler> Server<H> {
         };
         let head = std::mem::take(&mut conn.head);
         let mut slots = recycle(std::mem::take(&mut self.slots));
-        match parse_request(&head, &self.config.limits, &mut slots) {
+        let (limits, room) = (&self.config.limits, slots.spare_capacity_mut());
+        match parse_request_uninit(&head, limits, room, &mut HeadScan::new()) {
             Ok(Parsed::Complete { value, .. }) => self.answer(ctx, tok, conn, &value),
             // It parsed before; it cannot fail now. Answer sanely anyway.
             _ => self.fail(conn, &HttpError::new(500, "request head lost")),
@@ -175,9 +185,9 @@ impl<H: Handler> Server<H> {
             (true, 0) => Some("keep-alive"), // 1.0 closes unless told otherwise
             (true, _) => None,
         };
-        let date = self.date.get(SystemTime::now());
+        let date = self.date.at(ctx.now());
         self.resp
-            .write_head(&mut self.out, connection, date, !tunnel);
+            .write_head(&mut self.out, connection, Some(date), !tunnel);
         let body = self.resp.body_to_send(req.method == "HEAD" || tunnel);
         if body.len() > RETAINED {
             // Straight to the connection: no second copy in the scratch.
@@ -202,7 +212,7 @@ impl<H: Handler> Server<H> {
     pub(super) fn fail(&mut self, conn: &mut HttpConn, e: &HttpError) {
         log::debug!("peer={}: {e}", conn.peer);
         let date = self.date.get(SystemTime::now());
-        write_error(&mut self.out, e.status, &e.reason, "", date);
+        write_error(&mut self.out, e.status, &e.reason, "", Some(date));
         conn.done = true;
     }
 
@@ -257,10 +267,13 @@ impl<H: Handler> Server<H> {
     }
 }
 
-/// Reuses the allocation of a header-slot vector for another lifetime. The
-/// slots borrow from the input of one `on_data` call, so they cannot be
-/// stored as they are; mapping to a same-sized type and collecting is done
-/// in place by std (no allocation), and leaves every slot empty.
+/// Reuses the allocation of the (empty) header-slot vector for another
+/// lifetime. The slots borrow from the input of one `on_data` call, so they
+/// cannot be stored as they are; mapping to a same-sized type and
+/// collecting is done in place by std (no allocation), and as the vector is
+/// always empty (httparse writes into its spare capacity, see
+/// `parse_request_uninit`) there is nothing to map: no per-slot work.
+#[inline]
 fn recycle<'x>(slots: Vec<Header<'_>>) -> Vec<Header<'x>> {
     slots.into_iter().map(|_| httparse::EMPTY_HEADER).collect()
 }
@@ -271,10 +284,11 @@ mod tests {
 
     #[test]
     fn recycle_keeps_the_allocation() {
-        let slots = vec![httparse::EMPTY_HEADER; 64];
+        let slots: Vec<Header<'_>> = Vec::with_capacity(64);
         let ptr = slots.as_ptr() as usize;
-        let again: Vec<Header<'_>> = recycle(slots);
+        let mut again: Vec<Header<'_>> = recycle(slots);
         assert_eq!(again.as_ptr() as usize, ptr);
-        assert_eq!(again.len(), 64);
+        assert_eq!((again.len(), again.capacity()), (0, 64));
+        assert_eq!(again.spare_capacity_mut().len(), 64);
     }
 }

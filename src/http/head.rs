@@ -1,224 +1,12 @@
-//! Helpers shared by request and response head parsing: finding where a head
-//! ends (enforcing the size limits and the byte-level strictness rules),
-//! converting httparse headers into owned form, and deciding body framing and
-//! connection persistence from the header fields.
+//! Helpers shared by request and response head parsing: converting
+//! httparse headers into owned form, and deciding body framing and
+//! connection persistence from the header fields. Finding where a head ends
+//! (the size limits and the byte-level strictness rules) is `scan.rs`.
 //!
 //! This file does NOT parse the start line or the header syntax itself; that
 //! is httparse's job, called from `request.rs` and `response.rs`.
 
-use super::{BodyKind, HttpError, Limits};
-
-/// How `scan_head` treats the start line, which differs between requests and
-/// responses.
-pub(crate) struct StartLineRules {
-    /// Status to fail with when the start line exceeds `max_request_line`.
-    pub too_long_status: u16,
-    /// Whether bytes 0x80-0xFF are rejected in the start line. A request
-    /// target must be ASCII, but a response reason phrase may carry obs-text.
-    pub ascii_only: bool,
-}
-
-/// Where a head scan stopped, so the next call with more bytes of the same
-/// head goes on from there instead of from byte 0 (as `LineCodec` keeps its
-/// `next_index`). Without it a head trickled one byte per read costs
-/// O(n²): a 16 KiB head would be scanned 16,384 times.
-///
-/// Keep one per connection and pass it with every call for the same head;
-/// it resets itself when a head is complete or rejected. Passing a shorter
-/// buffer than last time is treated as a new head (rescanned, never
-/// skipped).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HeadScan {
-    /// Bytes of the current head already checked (no defect, no end).
-    pos: usize,
-    /// Where the line being scanned starts.
-    line_start: usize,
-    /// Still inside the (non-empty) start line?
-    past_start_line: bool,
-    prev: u8,
-    /// Bytes examined by every scan so far (the work done; for tests and
-    /// curious readers).
-    examined: u64,
-}
-
-impl HeadScan {
-    /// A scan at the start of a head.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Bytes examined by every call so far, over every head: the work a
-    /// peer made us do. Grows linearly with the bytes received, however
-    /// they are split into reads.
-    pub fn bytes_examined(&self) -> u64 {
-        self.examined
-    }
-
-    /// Back to the start of a head, keeping the work counter.
-    fn restart(&mut self) {
-        *self = HeadScan {
-            examined: self.examined,
-            ..HeadScan::default()
-        };
-    }
-}
-
-/// Finds the end of the head (the index just past the blank line), checking
-/// the limits and the strictness rules on the way.
-///
-/// Returns `Ok(None)` when the head is incomplete and no rule was broken yet.
-/// Only the first `max_head` bytes are ever examined, so a peer cannot make
-/// us scan (or buffer) more than that, and with `scan` each byte is examined
-/// about once however the head is split. Leading empty lines before the
-/// start line are skipped, as RFC 9112 section 2.2 recommends; httparse
-/// skips them too, so the lengths agree.
-pub(crate) fn scan_head(
-    buf: &[u8],
-    limits: &Limits,
-    rules: &StartLineRules,
-    scan: &mut HeadScan,
-) -> Result<Option<usize>, HttpError> {
-    if buf.len() < scan.pos {
-        scan.restart();
-    }
-    let window = buf.get(..limits.max_head).unwrap_or(buf);
-    if scan.pos == 0 {
-        // Fast path for a head that arrived whole, in one read.
-        let clean = scan_clean_head(window, limits, rules);
-        scan.examined += clean.unwrap_or(window.len()) as u64;
-        if let Some(end) = clean {
-            scan.restart();
-            return Ok(Some(end));
-        }
-    }
-    let found = scan_exact(buf, limits, rules, scan);
-    if !matches!(found, Ok(None)) {
-        scan.restart();
-    }
-    found
-}
-
-/// The byte-at-a-time scan behind [`scan_head`]: exact error reporting, and
-/// incomplete heads. Starts where `scan` stopped and records where it stops.
-fn scan_exact(
-    buf: &[u8],
-    limits: &Limits,
-    rules: &StartLineRules,
-    scan: &mut HeadScan,
-) -> Result<Option<usize>, HttpError> {
-    let window = buf.get(..limits.max_head).unwrap_or(buf);
-    let from = scan.pos.min(window.len());
-    scan.examined += (window.len() - from) as u64;
-    // Index where the current line starts.
-    let mut line_start = scan.line_start;
-    // True until the (non-empty) start line has been terminated.
-    let mut in_start_line = !scan.past_start_line;
-    let mut prev = scan.prev;
-    for (i, &b) in window.iter().enumerate().skip(from) {
-        if b == 0 {
-            return Err(HttpError::bad_request("NUL byte in message head"));
-        }
-        // A CR must always be followed by LF; a lone CR could be read as a
-        // line break by some other parser on the path (smuggling).
-        if prev == b'\r' && b != b'\n' {
-            return Err(HttpError::bad_request("bare CR in message head"));
-        }
-        if b == b'\n' {
-            if prev != b'\r' {
-                return Err(HttpError::bad_request("bare LF in message head"));
-            }
-            // The line consisted of just CRLF.
-            let empty = i == line_start + 1;
-            if empty && !in_start_line {
-                return Ok(Some(i + 1));
-            }
-            if !empty {
-                in_start_line = false;
-            }
-            line_start = i + 1;
-        } else if in_start_line {
-            // The start line including its LF must fit in max_request_line
-            // bytes: once it has filled them without an LF it can never be
-            // valid, so fail now instead of waiting for more bytes.
-            if i + 1 - line_start >= limits.max_request_line {
-                return Err(HttpError::new(rules.too_long_status, "start line too long"));
-            }
-            if rules.ascii_only && b >= 0x80 {
-                return Err(HttpError::bad_request("non-ASCII byte in request line"));
-            }
-        }
-        prev = b;
-    }
-    // Incomplete: remember where we stopped.
-    scan.pos = window.len();
-    scan.line_start = line_start;
-    scan.past_start_line = !in_start_line;
-    scan.prev = prev;
-    if buf.len() >= limits.max_head {
-        return Err(HttpError::new(431, "message head too large"));
-    }
-    Ok(None)
-}
-
-/// The common case, fast: a complete head with no defect at all, checked
-/// line by line with simple loops the compiler vectorises (the byte-at-a-time
-/// state machine in [`scan_head`] was the top user-space cost of a pipelined
-/// benchmark). `None` means "incomplete or not clean": the exact scan then
-/// decides, and names the first defect in byte order. On `Some` both scans
-/// agree by construction: every rule of the exact scan is checked here too.
-fn scan_clean_head(window: &[u8], limits: &Limits, rules: &StartLineRules) -> Option<usize> {
-    if limits.max_request_line <= 1 {
-        return None; // degenerate limit: even a leading CR breaks it
-    }
-    let mut pos = 0;
-    let mut start_line_seen = false;
-    loop {
-        let rest = window.get(pos..)?;
-        let lf = find_lf(rest)?;
-        // The line must end in CRLF (no bare LF) ...
-        let (&cr, content) = rest.get(..lf)?.split_last()?;
-        if cr != b'\r' {
-            return None;
-        }
-        // ... and hold no NUL and no other CR (bare CR).
-        let bad = content
-            .iter()
-            .fold(false, |acc, &b| acc | (b == 0) | (b == b'\r'));
-        if bad {
-            return None;
-        }
-        pos += lf + 1;
-        if content.is_empty() {
-            if start_line_seen {
-                return Some(pos);
-            }
-            continue; // a leading empty line, skipped
-        }
-        if !start_line_seen {
-            let non_ascii =
-                rules.ascii_only && content.iter().fold(false, |acc, &b| acc | (b >= 0x80));
-            if lf + 1 > limits.max_request_line || non_ascii {
-                return None;
-            }
-            start_line_seen = true;
-        }
-    }
-}
-
-/// The index of the first LF. Whole 16-byte blocks are tested with a
-/// branch-free fold (one vector compare) before the scalar search, because
-/// an early-exit loop such as `position` is not vectorised.
-fn find_lf(s: &[u8]) -> Option<usize> {
-    let mut skip = 0;
-    for block in s.chunks_exact(16) {
-        if block.iter().fold(false, |acc, &b| acc | (b == b'\n')) {
-            break;
-        }
-        skip += 16;
-    }
-    let tail = s.get(skip..)?;
-    tail.iter().position(|&b| b == b'\n').map(|i| skip + i)
-}
+use super::{BodyKind, HttpError};
 
 /// Maps an httparse error to our error: too many headers is a size problem
 /// (431), everything else is malformed syntax (400).
@@ -309,6 +97,22 @@ fn parse_content_length(s: &[u8]) -> Option<u64> {
             acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
         } else {
             None
+        }
+    })
+}
+
+/// Whether any field is one [`body_framing`] or [`keep_alive`] looks at
+/// (Transfer-Encoding, Content-Length, Connection). Most requests have
+/// none, and then both answers are known without walking the fields again.
+pub(crate) fn has_framing_fields<F: Field>(headers: &[F]) -> bool {
+    headers.iter().any(|f| {
+        let name = f.name();
+        // The length first: most names are ruled out without comparing.
+        match name.len() {
+            17 => name.eq_ignore_ascii_case("transfer-encoding"),
+            14 => name.eq_ignore_ascii_case("content-length"),
+            10 => name.eq_ignore_ascii_case("connection"),
+            _ => false,
         }
     })
 }

@@ -8,7 +8,8 @@
 //! HTTP/1.1 server [`Service`](crate::Service) that keeps per-connection
 //! state, applies the origin-server rules of `checks.rs` (Host, methods,
 //! Expect), bounds its output and applies the timeouts on top of those
-//! pieces; `date.rs` formats its `Date` header. Routing is the [`Handler`]'s
+//! pieces; `date.rs` formats its `Date` header, and `lines.rs` keeps the
+//! header lines of the responses its handler builds. Routing is the [`Handler`]'s
 //! job; TLS and HTTP/2 are out of scope.
 //!
 //! Every function takes the bytes received so far and answers with one of
@@ -23,19 +24,21 @@ mod checks;
 mod date;
 mod exchange;
 mod head;
+mod lines;
 mod reply;
 mod request;
 mod response;
+mod scan;
 mod server;
 
 use std::fmt;
 
 pub use body::{BodyDecoder, BodyKind, BodyProgress, ChunkedDecoder, MAX_CHUNK_LINE, MAX_TRAILERS};
-pub use head::HeadScan;
 pub use httparse::Header;
 pub use reply::{Handler, Response, REJECT_503};
 pub use request::{parse_request, parse_request_head, parse_request_resume, Request, RequestHead};
 pub use response::{parse_response_head, reason_phrase, write_response, ResponseHead};
+pub use scan::HeadScan;
 pub use server::{HttpConn, Server, ServerConfig};
 
 /// Size limits applied while parsing; exceeding one yields an [`HttpError`].

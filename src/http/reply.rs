@@ -9,9 +9,10 @@
 //! One `Response` is reused for every request the server answers, so its
 //! header and body buffers are allocated once, not per request.
 
+use super::date::DateText;
+use super::lines::HeaderLines;
 use super::response::header_is_safe;
 use super::{reason_phrase, Request};
-use std::io::Write;
 use std::net::SocketAddr;
 
 /// Turns one request into one response. Runs on the reactor thread: it must
@@ -52,7 +53,7 @@ pub struct Response {
     status: u16,
     /// Header lines already serialised (`name: value\r\n`), so adding a
     /// header is a copy into a reused buffer, never an allocation.
-    headers: Vec<u8>,
+    headers: HeaderLines,
     body: Vec<u8>,
     close: bool,
 }
@@ -68,19 +69,19 @@ impl Response {
 
     /// Back to an empty `200 OK`, keeping the buffers' capacity up to
     /// [`RETAINED`]: one large response must not pin its memory forever.
+    #[inline]
     pub(crate) fn reset(&mut self) {
         self.status = 200;
-        self.headers.clear();
+        self.headers.next_response();
         self.body.clear();
         self.close = false;
-        for buf in [&mut self.headers, &mut self.body] {
-            if buf.capacity() > RETAINED {
-                *buf = Vec::new();
-            }
+        if self.body.capacity() > RETAINED {
+            self.body = Vec::new();
         }
     }
 
     /// Sets the status code (default 200).
+    #[inline]
     pub fn status(&mut self, status: u16) -> &mut Self {
         self.status = status;
         self
@@ -92,24 +93,28 @@ impl Response {
     /// a name that is not a
     /// token or a value with CR, LF or other control bytes is dropped and
     /// logged, as it could forge extra header lines (response splitting).
+    #[inline]
     pub fn header(&mut self, name: &str, value: &str) -> &mut Self {
-        let framing = ["content-length", "transfer-encoding", "connection", "date"]
-            .iter()
-            .any(|f| name.eq_ignore_ascii_case(f));
+        // By length first: most names are ruled out without comparing.
+        let framing = match name.len() {
+            14 => name.eq_ignore_ascii_case("content-length"),
+            17 => name.eq_ignore_ascii_case("transfer-encoding"),
+            10 => name.eq_ignore_ascii_case("connection"),
+            4 => name.eq_ignore_ascii_case("date"),
+            _ => false,
+        };
         if framing {
             log::debug!("ignoring handler header {name:?}: the server frames responses");
-        } else if !header_is_safe(name, value) {
+        } else if !self.headers.repeats(name, value) && !header_is_safe(name, value) {
             log::warn!("dropping unsafe response header {name:?}");
         } else {
-            self.headers.extend_from_slice(name.as_bytes());
-            self.headers.extend_from_slice(b": ");
-            self.headers.extend_from_slice(value.as_bytes());
-            self.headers.extend_from_slice(b"\r\n");
+            self.headers.push(name, value);
         }
         self
     }
 
     /// Replaces the body.
+    #[inline]
     pub fn body(&mut self, body: &[u8]) -> &mut Self {
         self.body.clear();
         self.body.extend_from_slice(body);
@@ -128,17 +133,20 @@ impl Response {
     }
 
     /// Whether [`Response::close`] was called.
+    #[inline]
     pub fn wants_close(&self) -> bool {
         self.close
     }
 
     /// The status code set so far.
+    #[inline]
     pub(crate) fn status_code(&self) -> u16 {
         self.status
     }
 
     /// The body to send after [`write_head`](Self::write_head), if any:
     /// none for HEAD (`head_only`) and for 1xx, 204 and 304 (RFC 9110).
+    #[inline]
     pub(crate) fn body_to_send(&self, head_only: bool) -> &[u8] {
         if head_only || self.has_no_content() {
             &[]
@@ -147,6 +155,7 @@ impl Response {
         }
     }
 
+    #[inline]
     fn has_no_content(&self) -> bool {
         (100..200).contains(&self.status) || self.status == 204 || self.status == 304
     }
@@ -155,19 +164,21 @@ impl Response {
     /// headers, `date`, Content-Length (the length a GET would get, also for
     /// HEAD), and a Connection header if `connection` is set.
     /// `length: false` leaves Content-Length out (a 2xx to CONNECT).
+    #[inline]
     pub(crate) fn write_head(
         &self,
         out: &mut Vec<u8>,
         connection: Option<&str>,
-        date: &[u8],
+        date: Option<&DateText>,
         length: bool,
     ) {
         write_status_line(out, self.status);
-        out.extend_from_slice(&self.headers);
+        out.extend_from_slice(self.headers.bytes());
         write_date(out, date);
         if length && !self.has_no_content() {
-            // Writing into a Vec cannot fail; formatting needs no allocation.
-            let _ = write!(out, "Content-Length: {}\r\n", self.body.len());
+            out.extend_from_slice(b"Content-Length: ");
+            push_decimal(out, self.body.len() as u64);
+            out.extend_from_slice(b"\r\n");
         }
         if let Some(value) = connection {
             out.extend_from_slice(b"Connection: ");
@@ -180,7 +191,7 @@ impl Response {
     /// The whole response (head and body) appended to `out`.
     #[cfg(test)]
     fn write_to(&self, out: &mut Vec<u8>, head_only: bool, connection: Option<&str>) {
-        self.write_head(out, connection, b"", true);
+        self.write_head(out, connection, None, true);
         out.extend_from_slice(self.body_to_send(head_only));
     }
 }
@@ -188,35 +199,86 @@ impl Response {
 /// Capacity a reused buffer may keep between requests (64 KiB).
 pub(crate) const RETAINED: usize = 64 * 1024;
 
-/// `Date: …\r\n`, unless `date` is empty (tests).
-fn write_date(out: &mut Vec<u8>, date: &[u8]) {
-    if !date.is_empty() {
+/// `Date: …\r\n`, unless there is no `date` (tests).
+#[inline]
+fn write_date(out: &mut Vec<u8>, date: Option<&DateText>) {
+    if let Some(date) = date {
         out.extend_from_slice(b"Date: ");
         out.extend_from_slice(date);
         out.extend_from_slice(b"\r\n");
     }
 }
 
+#[inline]
 fn write_status_line(out: &mut Vec<u8>, status: u16) {
     if status == 200 {
-        // The common case, without formatting.
+        // The common case, in one copy.
         out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
     } else {
-        let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
+        write_other_status_line(out, status);
     }
+}
+
+/// `HTTP/1.1 {status} {reason}\r\n`, out of line: the rarer statuses.
+#[cold]
+#[inline(never)]
+fn write_other_status_line(out: &mut Vec<u8>, status: u16) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    push_decimal(out, u64::from(status));
+    out.push(b' ');
+    out.extend_from_slice(reason_phrase(status).as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `n` in decimal, as `write!(out, "{n}")` would, without the
+/// formatting machinery (which cost more than the rest of writing a head).
+/// Numbers below 1000 (most bodies, and every status) are appended as a
+/// fixed-size array: a few moves, where a copy of a variable length is a
+/// `memcpy` call.
+#[inline]
+pub(crate) fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let digit = |k: u64| b'0' + (k % 10) as u8;
+    match n {
+        0..=9 => out.push(digit(n)),
+        10..=99 => out.extend_from_slice(&[digit(n / 10), digit(n)]),
+        100..=999 => out.extend_from_slice(&[digit(n / 100), digit(n / 10), digit(n)]),
+        _ => push_long_decimal(out, n),
+    }
+}
+
+/// [`push_decimal`] of 1000 and up.
+#[inline(never)]
+fn push_long_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20]; // u64::MAX has 20
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Appends an error response (`status`, plain-text `detail`) that closes
 /// the connection; `extra` is more header lines (`Allow: …\r\n` for 405).
-pub(crate) fn write_error(out: &mut Vec<u8>, status: u16, detail: &str, extra: &str, date: &[u8]) {
+pub(crate) fn write_error(
+    out: &mut Vec<u8>,
+    status: u16,
+    detail: &str,
+    extra: &str,
+    date: Option<&DateText>,
+) {
     write_status_line(out, status);
     out.extend_from_slice(extra.as_bytes());
     write_date(out, date);
-    let _ = write!(
-        out,
-        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{detail}\n",
-        detail.len() + 1
-    );
+    out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    push_decimal(out, detail.len() as u64 + 1);
+    out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    out.extend_from_slice(detail.as_bytes());
+    out.push(b'\n');
 }
 
 /// Sent to connections refused because the server is at `max_conns`.
@@ -255,6 +317,21 @@ mod tests {
     }
 
     #[test]
+    fn decimals_and_status_lines_match_formatting() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = b"x".to_vec();
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes());
+        }
+        for status in [100, 200, 204, 404, 431, 599, 999, 1000, u16::MAX] {
+            let mut out = Vec::new();
+            write_status_line(&mut out, status);
+            let want = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status));
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+
+    #[test]
     fn canned_responses_have_correct_lengths() {
         let split = |b: &[u8]| {
             let s = String::from_utf8(b.to_vec()).unwrap();
@@ -269,8 +346,18 @@ mod tests {
         };
         split(REJECT_503);
         let mut out = Vec::new();
-        write_error(&mut out, 431, "too many header fields", "", b"");
+        write_error(&mut out, 431, "too many header fields", "", None);
         split(&out);
+        let mut again = Vec::new();
+        let date = b"Sun, 06 Nov 1994 08:49:37 GMT";
+        write_error(&mut again, 405, "no", "Allow: GET\r\n", Some(date));
+        assert_eq!(
+            String::from_utf8(again).unwrap(),
+            "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\n\
+             Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\
+             Connection: close\r\n\r\nno\n"
+        );
         assert!(out.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"));
     }
 }

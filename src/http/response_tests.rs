@@ -173,3 +173,38 @@ fn incomplete_and_obs_text_reason() {
     );
     assert_eq!(h.status, 200);
 }
+
+#[test]
+fn header_safety_agrees_with_the_bytewise_rule() {
+    // The rule as first written, one byte at a time.
+    let model = |name: &str, value: &str| {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        !name.is_empty()
+            && name.bytes().all(token)
+            && value
+                .bytes()
+                .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    };
+    // Every byte (as a char, so non-ASCII ones are multi-byte UTF-8) at
+    // every position of values and names of lengths around the word size.
+    for len in 0..20 {
+        for at in 0..len.max(1) {
+            for c in (0u32..0x100).filter_map(char::from_u32) {
+                let mut value: String = "v".repeat(len);
+                if len > 0 {
+                    value.replace_range(at..=at, c.encode_utf8(&mut [0; 4]));
+                }
+                assert_eq!(
+                    header_is_safe("X-Name", &value),
+                    model("X-Name", &value),
+                    "{value:?}"
+                );
+                let mut name: String = "n".repeat(len);
+                if len > 0 {
+                    name.replace_range(at..=at, c.encode_utf8(&mut [0; 4]));
+                }
+                assert_eq!(header_is_safe(&name, "v"), model(&name, "v"), "{name:?}");
+            }
+        }
+    }
+}

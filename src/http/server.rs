@@ -45,6 +45,7 @@
 //! early or a deadline moves earlier, so a keep-alive request/response cycle
 //! touches no timer at all.
 
+use super::checks::KnownHost;
 use super::date::DateCache;
 use super::reply::REJECT_503;
 use super::{BodyDecoder, BodyKind, HeadScan, Header, HttpError, Limits};
@@ -86,9 +87,12 @@ pub struct Server<H> {
     /// Responses produced during one callback, written with one
     /// `Ctx::write` (or earlier, once past 64 KiB).
     pub(super) out: Vec<u8>,
-    /// httparse header slots, reused across requests (see `recycle`).
+    /// Room for httparse's header slots, reused across requests: always
+    /// empty, its spare capacity is the slots (see `recycle`).
     pub(super) slots: Vec<Header<'static>>,
     pub(super) date: DateCache,
+    /// The last valid Host value (see `KnownHost`).
+    pub(super) known_host: KnownHost,
 }
 
 /// Where a connection is between requests (see the module diagram).
@@ -133,7 +137,7 @@ impl<H: Handler> Server<H> {
 
     /// A server with the given limits and deadlines.
     pub fn with_config(handler: H, config: ServerConfig) -> Self {
-        let slots = vec![httparse::EMPTY_HEADER; config.limits.max_headers];
+        let slots = Vec::with_capacity(config.limits.max_headers);
         Server {
             handler,
             config,
@@ -141,6 +145,7 @@ impl<H: Handler> Server<H> {
             out: Vec::new(),
             slots,
             date: DateCache::default(),
+            known_host: KnownHost::default(),
         }
     }
 
