@@ -39,8 +39,11 @@ type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 const RUN_QUEUE_TAG: u64 = u64::MAX;
 
 struct Task {
-    /// `None` while being polled (taken out so a task may spawn others).
-    fut: Option<BoxFuture>,
+    /// `None` while being polled (taken out so a task may spawn others),
+    /// with the `Waker` its polls lend: built once at spawn, moved out and
+    /// back per poll instead of cloned (an `Arc` count up and down).
+    run: Option<(BoxFuture, Waker)>,
+    /// The same `Arc` as the waker's: its id and "already queued" flag.
     waker: Arc<TaskWaker>,
     end: Rc<dyn TaskEnd>,
 }
@@ -132,13 +135,14 @@ impl Local {
                 slot: slot as u32,
                 generation: gens[slot],
             };
+            let waker = Arc::new(TaskWaker {
+                id,
+                scheduled: AtomicBool::new(true),
+                remote: self.remote.clone(),
+            });
             entry.insert(Task {
-                fut: Some(task),
-                waker: Arc::new(TaskWaker {
-                    id,
-                    scheduled: AtomicBool::new(true),
-                    remote: self.remote.clone(),
-                }),
+                run: Some((task, Waker::from(waker.clone()))),
+                waker,
                 end,
             });
             id
@@ -171,18 +175,18 @@ impl Local {
     fn poll_task(&self, id: TaskId) {
         let (mut fut, waker) = {
             let mut tasks = self.tasks.borrow_mut();
-            let current = self.generations.borrow().get(id.slot as usize).copied();
-            if current != Some(id.generation) {
-                return; // the task ended; its slot may hold another one
-            }
+            // The task in the slot carries its own id: a different
+            // generation means this one ended and the slot holds another.
             let Some(task) = tasks.get_mut(id.slot as usize) else {
                 return;
             };
-            let Some(fut) = task.fut.take() else { return };
-            (fut, task.waker.clone())
+            if task.waker.id != id {
+                return;
+            }
+            let Some(run) = task.run.take() else { return };
+            task.waker.scheduled.store(false, Ordering::Release);
+            run
         };
-        waker.scheduled.store(false, Ordering::Release);
-        let waker = Waker::from(waker);
         let mut cx = Context::from_waker(&waker);
         let coop = if self.config.reactor.pitfalls.no_task_budget {
             u32::MAX
@@ -197,7 +201,7 @@ impl Local {
             Ok(Poll::Pending) => {
                 trace!("task={id} Pending");
                 if let Some(task) = self.tasks.borrow_mut().get_mut(id.slot as usize) {
-                    task.fut = Some(fut);
+                    task.run = Some((fut, waker));
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -239,7 +243,7 @@ impl Local {
     /// Every task, taken out so they can be dropped (`Runtime`'s drop).
     pub(crate) fn take_all(&self) -> Vec<BoxFuture> {
         let mut tasks = self.tasks.borrow_mut();
-        tasks.drain().filter_map(|t| t.fut).collect()
+        tasks.drain().filter_map(|t| t.run.map(|(f, _)| f)).collect()
     }
 }
 
