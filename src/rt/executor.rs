@@ -48,6 +48,37 @@ struct Task {
     end: Rc<dyn TaskEnd>,
 }
 
+/// A spawned future and the cell its output goes to: the task's outer
+/// future. Written by hand rather than as an `async` block, which would
+/// add a state machine to step through on every poll. The future is boxed
+/// on its own: an `async` block that captured it and awaited it would
+/// store it twice (rust-lang/rust#62958), and a box keeps this wrapper
+/// small and `Unpin` (no pinning to project, no `unsafe`).
+struct Spawned<F: Future> {
+    /// `None` once it returned: its locals (sockets) are dropped before
+    /// the output is delivered, as awaiting it in an `async` block did.
+    fut: Option<Pin<Box<F>>>,
+    out: Option<Rc<JoinCell<F::Output>>>,
+}
+
+impl<F: Future> Future for Spawned<F> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(fut) = self.fut.as_mut() else {
+            return Poll::Ready(());
+        };
+        let Poll::Ready(v) = fut.as_mut().poll(cx) else {
+            return Poll::Pending;
+        };
+        self.fut = None;
+        if let Some(out) = self.out.take() {
+            out.complete(Ok(v));
+        }
+        Poll::Ready(())
+    }
+}
+
 /// A sleeping future's slot: the timer fired? who to wake.
 pub(crate) struct TimerSlot {
     pub(crate) fired: bool,
@@ -117,10 +148,9 @@ impl Local {
         // future and awaits it stores it twice (the captured copy and the
         // awaited one are not overlapped, rust-lang/rust#62958), which
         // doubled every task. Capturing a `Box` costs 8 bytes instead.
-        let fut = Box::pin(fut);
-        let task: BoxFuture = Box::pin(async move {
-            let v = fut.await;
-            out.complete(Ok(v));
+        let task: BoxFuture = Box::pin(Spawned {
+            fut: Some(Box::pin(fut)),
+            out: Some(out),
         });
         let end: Rc<dyn TaskEnd> = cell.clone();
         let id = {
