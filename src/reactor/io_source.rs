@@ -73,6 +73,7 @@ struct Parked {
 
 impl Parked {
     /// The waiting waker, now counted as woken (the caller wakes it).
+    #[inline]
     fn to_wake(&mut self) -> Option<&Waker> {
         match &self.waker {
             Some(w) if !self.woken => {
@@ -95,6 +96,7 @@ impl Parked {
 
     /// Wait with `waker`. A different waiter's waker is replaced, and
     /// woken if it still waited, so that task polls again rather than hang.
+    #[inline]
     fn park(&mut self, waker: &Waker) {
         match &mut self.waker {
             Some(w) if w.will_wake(waker) => {}
@@ -249,6 +251,7 @@ impl IoSource {
     /// Store the waker that dispatch will wake. One waiter per direction,
     /// as in async-io: a different task's waker replaces the old one, and
     /// the old task is woken so it polls again rather than hang.
+    #[inline]
     fn park(&mut self, tok: Token, dir: Dir, cx: &mut Context<'_>, pitfalls: crate::Pitfalls) {
         if pitfalls.lost_waker {
             // Pitfall `lost-waker`: Pending, but nobody will ever wake us.
@@ -270,6 +273,7 @@ impl IoSource {
     }
 
     /// Dispatch: an event arrived. Set the bits it reports, wake who waits.
+    #[inline]
     fn on_event(&mut self, tok: Token, ev: IoEvent) {
         let read = ev.readable || ev.read_closed || ev.error;
         let write = ev.writable || ev.error;
