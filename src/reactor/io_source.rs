@@ -74,7 +74,7 @@ struct Parked {
 impl Parked {
     /// The waiting waker, now counted as woken (the caller wakes it).
     #[inline]
-    fn to_wake(&mut self) -> Option<&Waker> {
+    fn waiting(&mut self) -> Option<&Waker> {
         match &self.waker {
             Some(w) if !self.woken => {
                 self.woken = true;
@@ -285,14 +285,14 @@ impl IoSource {
         }
         if read {
             self.readable = true;
-            if let Some(w) = self.reader.to_wake() {
+            if let Some(w) = self.reader.waiting() {
                 trace!("io tok={tok} wake reader");
                 w.wake_by_ref();
             }
         }
         if write {
             self.writable = true;
-            if let Some(w) = self.writer.to_wake() {
+            if let Some(w) = self.writer.waiting() {
                 trace!("io tok={tok} wake writer");
                 w.wake_by_ref();
             }

@@ -273,7 +273,10 @@ impl Local {
     /// Every task, taken out so they can be dropped (`Runtime`'s drop).
     pub(crate) fn take_all(&self) -> Vec<BoxFuture> {
         let mut tasks = self.tasks.borrow_mut();
-        tasks.drain().filter_map(|t| t.run.map(|(f, _)| f)).collect()
+        tasks
+            .drain()
+            .filter_map(|t| t.run.map(|(f, _)| f))
+            .collect()
     }
 }
 
