@@ -251,7 +251,7 @@ impl IoSource {
     /// Store the waker that dispatch will wake. One waiter per direction,
     /// as in async-io: a different task's waker replaces the old one, and
     /// the old task is woken so it polls again rather than hang.
-    #[inline]
+    #[inline(always)]
     fn park(&mut self, tok: Token, dir: Dir, cx: &mut Context<'_>, pitfalls: crate::Pitfalls) {
         if pitfalls.lost_waker {
             // Pitfall `lost-waker`: Pending, but nobody will ever wake us.
