@@ -15,7 +15,7 @@ use crate::reactor::io_source::{Dir, IoKind};
 use crate::Token;
 use log::trace;
 use mio::Interest;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io::{ErrorKind, Read, Result, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::task::Poll;
@@ -170,9 +170,12 @@ impl TcpStream {
     /// Wait until the socket is readable, then read into a pooled buffer.
     /// An empty chunk is the peer's EOF. While waiting, no buffer is held:
     /// this is what keeps an idle async connection under 1 KiB.
-    pub async fn read_chunk(&self) -> Result<Chunk> {
+    ///
+    /// A plain `fn` returning the `poll_fn` future (not an `async fn`
+    /// wrapping it): one state machine fewer to step through per poll.
+    pub fn read_chunk(&self) -> impl Future<Output = Result<Chunk>> + '_ {
         let tok = self.tok;
-        poll_fn(|cx| {
+        poll_fn(move |cx| {
             // `poll_io` runs this only when the readable bit is set, so the
             // wait itself holds no buffer; on `WouldBlock` the chunk goes
             // straight back to the pool.
@@ -184,7 +187,6 @@ impl TcpStream {
                 Ok((chunk, n > 0 && n < io::CHUNK))
             })
         })
-        .await
     }
 
     /// Resolves once the socket is readable (no syscall, nothing read).
@@ -203,10 +205,10 @@ impl TcpStream {
     /// One future for the whole loop (not one `write` future per round):
     /// the same syscalls, budget checks and waits as `write` in a loop,
     /// with one state machine fewer to step through per poll.
-    pub async fn write_all(&self, buf: &[u8]) -> Result<()> {
+    pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = Result<()>> + 'a {
         let tok = self.tok;
         let mut done = 0;
-        poll_fn(|cx| {
+        poll_fn(move |cx| {
             while done < buf.len() {
                 match poll_io(tok, Dir::Write, cx, |io| write_some(tok, io, &buf[done..])) {
                     Poll::Ready(Ok(n)) => done += n,
@@ -216,7 +218,6 @@ impl TcpStream {
             }
             Poll::Ready(Ok(()))
         })
-        .await
     }
 
     /// Send our FIN (half-close): the peer reads EOF; we can still read.
