@@ -144,10 +144,8 @@ impl Local {
     {
         let cell = JoinCell::new();
         let out = cell.clone();
-        // Box the future on its own first: an async block that captures a
-        // future and awaits it stores it twice (the captured copy and the
-        // awaited one are not overlapped, rust-lang/rust#62958), which
-        // doubled every task. Capturing a `Box` costs 8 bytes instead.
+        // The future gets a box of its own inside the wrapper (`Spawned`
+        // says why); the wrapper is the task's `dyn Future`.
         let task: BoxFuture = Box::pin(Spawned {
             fut: Some(Box::pin(fut)),
             out: Some(out),
