@@ -59,6 +59,59 @@ struct IoEvent {
     urgent: bool,
 }
 
+/// One direction's waiter. An event wakes it by reference and keeps it
+/// (`woken`), so the same task parking again, as every `read().await` of a
+/// loop does, finds its waker already stored (`will_wake`): no clone and
+/// no drop of the waker per wait. A woken waker counts as gone: it is never
+/// woken again, exactly as if the event had taken it out.
+#[derive(Default)]
+struct Parked {
+    waker: Option<Waker>,
+    /// Woken since it was stored: nobody waits here now.
+    woken: bool,
+}
+
+impl Parked {
+    /// The waiting waker, now counted as woken (the caller wakes it).
+    #[inline]
+    fn waiting(&mut self) -> Option<&Waker> {
+        match &self.waker {
+            Some(w) if !self.woken => {
+                self.woken = true;
+                Some(w)
+            }
+            _ => None,
+        }
+    }
+
+    /// Take the waker out, waking it if it still waits.
+    fn wake_and_forget(&mut self) {
+        let woken = std::mem::replace(&mut self.woken, false);
+        if let Some(w) = self.waker.take() {
+            if !woken {
+                w.wake();
+            }
+        }
+    }
+
+    /// Wait with `waker`. A different waiter's waker is replaced, and
+    /// woken if it still waited, so that task polls again rather than hang.
+    #[inline]
+    fn park(&mut self, waker: &Waker) {
+        match &mut self.waker {
+            Some(w) if w.will_wake(waker) => {}
+            slot => {
+                if let Some(old) = slot.replace(waker.clone()) {
+                    if !self.woken {
+                        old.wake();
+                    }
+                }
+            }
+        }
+        self.woken = false;
+    }
+}
+
 /// The slab's record for a future-driven source.
 pub(crate) struct IoSource {
     pub(crate) io: IoKind,
@@ -72,8 +125,8 @@ pub(crate) struct IoSource {
     /// read does not prove the queue empty. Reads go on to `WouldBlock`,
     /// as `read.rs` does on the callback path.
     urgent: bool,
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    reader: Parked,
+    writer: Parked,
     /// Graceful shutdown began: a read that would block fails instead.
     closing: bool,
     /// Released or retired: on the reap list, refused to every future.
@@ -111,8 +164,8 @@ impl IoSource {
             writable: true,
             read_closed: false,
             urgent: false,
-            reader: None,
-            writer: None,
+            reader: Parked::default(),
+            writer: Parked::default(),
             closing: false,
             removed: false,
         }
@@ -122,6 +175,8 @@ impl IoSource {
     /// `op` says `WouldBlock`. `op` returns its result and whether it proved
     /// the kernel queue empty (a short read or write), which clears the bit
     /// as `WouldBlock` would, one syscall earlier (`read.rs` does the same).
+    /// Inlined: it is the body of every leaf future's poll.
+    #[inline]
     pub(crate) fn poll_io<R>(
         &mut self,
         tok: Token,
@@ -196,6 +251,7 @@ impl IoSource {
     /// Store the waker that dispatch will wake. One waiter per direction,
     /// as in async-io: a different task's waker replaces the old one, and
     /// the old task is woken so it polls again rather than hang.
+    #[inline(always)]
     fn park(&mut self, tok: Token, dir: Dir, cx: &mut Context<'_>, pitfalls: crate::Pitfalls) {
         if pitfalls.lost_waker {
             // Pitfall `lost-waker`: Pending, but nobody will ever wake us.
@@ -209,22 +265,15 @@ impl IoSource {
             cx.waker().wake_by_ref();
             return;
         }
-        let slot = match dir {
-            Dir::Read => &mut self.reader,
-            Dir::Write => &mut self.writer,
-        };
-        match slot {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => {
-                if let Some(old) = slot.replace(cx.waker().clone()) {
-                    old.wake();
-                }
-            }
+        match dir {
+            Dir::Read => self.reader.park(cx.waker()),
+            Dir::Write => self.writer.park(cx.waker()),
         }
         trace!("io tok={tok} {dir:?} Pending: waker stored");
     }
 
     /// Dispatch: an event arrived. Set the bits it reports, wake who waits.
+    #[inline]
     fn on_event(&mut self, tok: Token, ev: IoEvent) {
         let read = ev.readable || ev.read_closed || ev.error;
         let write = ev.writable || ev.error;
@@ -236,27 +285,23 @@ impl IoSource {
         }
         if read {
             self.readable = true;
-            if let Some(w) = self.reader.take() {
+            if let Some(w) = self.reader.waiting() {
                 trace!("io tok={tok} wake reader");
-                w.wake();
+                w.wake_by_ref();
             }
         }
         if write {
             self.writable = true;
-            if let Some(w) = self.writer.take() {
+            if let Some(w) = self.writer.waiting() {
                 trace!("io tok={tok} wake writer");
-                w.wake();
+                w.wake_by_ref();
             }
         }
     }
 
     fn wake_all(&mut self) {
-        for w in [self.reader.take(), self.writer.take()]
-            .into_iter()
-            .flatten()
-        {
-            w.wake();
-        }
+        self.reader.wake_and_forget();
+        self.writer.wake_and_forget();
     }
 
     /// Graceful shutdown (`Core::retire`). Listeners, UDP sockets and fds go
@@ -325,6 +370,7 @@ impl Core {
     }
 
     /// The live source behind `tok`, or the error a future should return.
+    #[inline]
     pub(crate) fn io_mut(&mut self, tok: Token) -> io::Result<&mut IoSource> {
         match self.source_mut(tok) {
             Some(Source::Io(s)) if !s.removed => Ok(s),

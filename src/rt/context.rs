@@ -33,6 +33,7 @@ thread_local! {
 struct RestoreCore(Option<NonNull<Core>>);
 
 impl Drop for RestoreCore {
+    #[inline]
     fn drop(&mut self) {
         CORE.with(|c| c.set(self.0));
     }
@@ -46,6 +47,9 @@ pub(crate) fn enter<R>(core: &mut Core, f: impl FnOnce() -> R) -> R {
 }
 
 /// Run `f` on the lent `Core`; an error outside a runtime's task.
+/// Inlined: every leaf-future poll comes through here (two thread-local
+/// accesses and a guard, which cost more as a call than as code).
+#[inline]
 pub(crate) fn with_core<R>(f: impl FnOnce(&mut Core) -> R) -> io::Result<R> {
     let ptr = CORE.with(|c| c.take()).ok_or_else(not_in_runtime)?;
     let _restore = RestoreCore(Some(ptr));
@@ -84,11 +88,13 @@ pub(crate) fn current() -> Option<Rc<Local>> {
 }
 
 /// Call `f` with the current runtime without cloning the `Rc`.
+#[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
     CURRENT.with(|c| c.try_borrow().ok().and_then(|l| l.as_deref().map(f)))
 }
 
 /// The executor gives each task poll a fresh budget.
+#[inline]
 pub(crate) fn reset_budget(ops: u32) {
     BUDGET.with(|b| b.set(ops));
 }
@@ -98,16 +104,21 @@ pub(crate) fn reset_budget(ops: u32) {
 /// and the task goes to the back of the run queue, like the read budget of
 /// the callback path. Without this, `loop { read().await; write().await }`
 /// on a fast peer would never return `Pending`, and never let others run.
+#[inline]
 pub(crate) fn proceed(cx: &Context<'_>) -> bool {
     BUDGET.with(|b| match b.get() {
-        0 => {
-            log::trace!("coop budget spent: task yields");
-            cx.waker().wake_by_ref();
-            false
-        }
+        0 => budget_spent(cx),
         n => {
             b.set(n - 1);
             true
         }
     })
+}
+
+/// `proceed`'s rare branch, out of line so the common one stays small.
+#[cold]
+fn budget_spent(cx: &Context<'_>) -> bool {
+    log::trace!("coop budget spent: task yields");
+    cx.waker().wake_by_ref();
+    false
 }

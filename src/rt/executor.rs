@@ -39,10 +39,44 @@ type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 const RUN_QUEUE_TAG: u64 = u64::MAX;
 
 struct Task {
-    /// `None` while being polled (taken out so a task may spawn others).
-    fut: Option<BoxFuture>,
+    /// `None` while being polled (taken out so a task may spawn others),
+    /// with the `Waker` its polls lend: built once at spawn, moved out and
+    /// back per poll instead of cloned (an `Arc` count up and down).
+    run: Option<(BoxFuture, Waker)>,
+    /// The same `Arc` as the waker's: its id and "already queued" flag.
     waker: Arc<TaskWaker>,
     end: Rc<dyn TaskEnd>,
+}
+
+/// A spawned future and the cell its output goes to: the task's outer
+/// future. Written by hand rather than as an `async` block, which would
+/// add a state machine to step through on every poll. The future is boxed
+/// on its own: an `async` block that captured it and awaited it would
+/// store it twice (rust-lang/rust#62958), and a box keeps this wrapper
+/// small and `Unpin` (no pinning to project, no `unsafe`).
+struct Spawned<F: Future> {
+    /// `None` once it returned: its locals (sockets) are dropped before
+    /// the output is delivered, as awaiting it in an `async` block did.
+    fut: Option<Pin<Box<F>>>,
+    out: Option<Rc<JoinCell<F::Output>>>,
+}
+
+impl<F: Future> Future for Spawned<F> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(fut) = self.fut.as_mut() else {
+            return Poll::Ready(());
+        };
+        let Poll::Ready(v) = fut.as_mut().poll(cx) else {
+            return Poll::Pending;
+        };
+        self.fut = None;
+        if let Some(out) = self.out.take() {
+            out.complete(Ok(v));
+        }
+        Poll::Ready(())
+    }
 }
 
 /// A sleeping future's slot: the timer fired? who to wake.
@@ -110,14 +144,11 @@ impl Local {
     {
         let cell = JoinCell::new();
         let out = cell.clone();
-        // Box the future on its own first: an async block that captures a
-        // future and awaits it stores it twice (the captured copy and the
-        // awaited one are not overlapped, rust-lang/rust#62958), which
-        // doubled every task. Capturing a `Box` costs 8 bytes instead.
-        let fut = Box::pin(fut);
-        let task: BoxFuture = Box::pin(async move {
-            let v = fut.await;
-            out.complete(Ok(v));
+        // The future gets a box of its own inside the wrapper (`Spawned`
+        // says why); the wrapper is the task's `dyn Future`.
+        let task: BoxFuture = Box::pin(Spawned {
+            fut: Some(Box::pin(fut)),
+            out: Some(out),
         });
         let end: Rc<dyn TaskEnd> = cell.clone();
         let id = {
@@ -132,13 +163,14 @@ impl Local {
                 slot: slot as u32,
                 generation: gens[slot],
             };
+            let waker = Arc::new(TaskWaker {
+                id,
+                scheduled: AtomicBool::new(true),
+                remote: self.remote.clone(),
+            });
             entry.insert(Task {
-                fut: Some(task),
-                waker: Arc::new(TaskWaker {
-                    id,
-                    scheduled: AtomicBool::new(true),
-                    remote: self.remote.clone(),
-                }),
+                run: Some((task, Waker::from(waker.clone()))),
+                waker,
                 end,
             });
             id
@@ -171,18 +203,18 @@ impl Local {
     fn poll_task(&self, id: TaskId) {
         let (mut fut, waker) = {
             let mut tasks = self.tasks.borrow_mut();
-            let current = self.generations.borrow().get(id.slot as usize).copied();
-            if current != Some(id.generation) {
-                return; // the task ended; its slot may hold another one
-            }
+            // The task in the slot carries its own id: a different
+            // generation means this one ended and the slot holds another.
             let Some(task) = tasks.get_mut(id.slot as usize) else {
                 return;
             };
-            let Some(fut) = task.fut.take() else { return };
-            (fut, task.waker.clone())
+            if task.waker.id != id {
+                return;
+            }
+            let Some(run) = task.run.take() else { return };
+            task.waker.scheduled.store(false, Ordering::Release);
+            run
         };
-        waker.scheduled.store(false, Ordering::Release);
-        let waker = Waker::from(waker);
         let mut cx = Context::from_waker(&waker);
         let coop = if self.config.reactor.pitfalls.no_task_budget {
             u32::MAX
@@ -197,7 +229,7 @@ impl Local {
             Ok(Poll::Pending) => {
                 trace!("task={id} Pending");
                 if let Some(task) = self.tasks.borrow_mut().get_mut(id.slot as usize) {
-                    task.fut = Some(fut);
+                    task.run = Some((fut, waker));
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -239,7 +271,10 @@ impl Local {
     /// Every task, taken out so they can be dropped (`Runtime`'s drop).
     pub(crate) fn take_all(&self) -> Vec<BoxFuture> {
         let mut tasks = self.tasks.borrow_mut();
-        tasks.drain().filter_map(|t| t.fut).collect()
+        tasks
+            .drain()
+            .filter_map(|t| t.run.map(|(f, _)| f))
+            .collect()
     }
 }
 

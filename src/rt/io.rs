@@ -17,6 +17,10 @@ use std::task::{Context, Poll};
 
 /// One syscall on `tok`'s source, if `dir` is ready; else park the waker.
 /// `op` returns its result and whether it proved the kernel queue empty.
+/// Inlined into each leaf future, and it returns the `Poll` straight from
+/// the source (no `io::Result<io::Result<Poll<..>>>` to unwrap): this is
+/// the path every read and write of every task takes.
+#[inline]
 pub(crate) fn poll_io<R>(
     tok: Token,
     dir: Dir,
@@ -28,26 +32,24 @@ pub(crate) fn poll_io<R>(
     }
     let polled = with_core(|core| {
         let pitfalls = core.config.pitfalls;
-        core.io_mut(tok)
-            .map(|src| src.poll_io(tok, dir, cx, pitfalls, op))
+        match core.io_mut(tok) {
+            Ok(src) => src.poll_io(tok, dir, cx, pitfalls, op),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     });
-    match polled {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) | Err(e) => Poll::Ready(Err(e)),
-    }
+    polled.unwrap_or_else(|e| Poll::Ready(Err(e)))
 }
 
 /// Ready once `dir`'s readiness bit is set; no syscall.
 pub(crate) fn poll_ready(tok: Token, dir: Dir, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
     let polled = with_core(|core| {
         let pitfalls = core.config.pitfalls;
-        core.io_mut(tok)
-            .map(|src| src.poll_ready(tok, dir, cx, pitfalls))
+        match core.io_mut(tok) {
+            Ok(src) => src.poll_ready(tok, dir, cx, pitfalls),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     });
-    match polled {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) | Err(e) => Poll::Ready(Err(e)),
-    }
+    polled.unwrap_or_else(|e| Poll::Ready(Err(e)))
 }
 
 /// Forget `dir`'s readiness: the caller's own syscall said `WouldBlock`.
@@ -86,6 +88,7 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    #[inline]
     pub(crate) fn take() -> Chunk {
         let buf = POOL
             .with(|p| p.borrow_mut().pop())
@@ -93,10 +96,12 @@ impl Chunk {
         Chunk { buf, len: 0 }
     }
 
+    #[inline]
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         &mut self.buf
     }
 
+    #[inline]
     pub(crate) fn set_len(&mut self, n: usize) {
         self.len = n.min(self.buf.len());
     }
@@ -105,12 +110,14 @@ impl Chunk {
 impl Deref for Chunk {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         &self.buf[..self.len]
     }
 }
 
 impl Drop for Chunk {
+    #[inline]
     fn drop(&mut self) {
         let buf = std::mem::take(&mut self.buf);
         // `try_with`: a chunk may be dropped while the thread exits.
