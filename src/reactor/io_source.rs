@@ -326,7 +326,9 @@ impl IoSource {
     pub(crate) fn deregister(&mut self, registry: &Registry) {
         self.wake_all();
         let r = match &mut self.io {
-            IoKind::Stream(s) => registry.deregister(s),
+            // Closing the fd takes it out of the epoll set (never dup'ed):
+            // no EPOLL_CTL_DEL, as for callback connections (`reap`).
+            IoKind::Stream(_) => Ok(()),
             IoKind::Listener(l) => registry.deregister(l),
             IoKind::Udp(u) => registry.deregister(u),
             IoKind::Fd(fd) => registry.deregister(&mut SourceFd(fd)),

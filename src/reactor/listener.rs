@@ -84,21 +84,7 @@ impl Listener {
     /// `nodelay` is `Config::nodelay`: set on the listener (and so on its
     /// streams) only when asked for.
     pub(crate) fn new(socket: TcpListener, local: SocketAddr, nodelay: bool) -> Listener {
-        let sock = socket2::SockRef::from(&socket);
-        let set = sock.set_out_of_band_inline(true).and_then(|()| {
-            if nodelay {
-                sock.set_tcp_nodelay(true)
-            } else {
-                Ok(())
-            }
-        });
-        let opts = match set {
-            Ok(()) => StreamOpts::Unchecked,
-            Err(e) => {
-                debug!("listener on {local}: socket options per stream: {e}");
-                StreamOpts::PerStream
-            }
-        };
+        let opts = StreamOpts::set_on_listener(&socket, local, nodelay);
         Listener {
             socket,
             local,
@@ -108,22 +94,49 @@ impl Listener {
             opts,
         }
     }
+}
 
-    /// Give `stream` our socket options, unless it inherited them from this
-    /// listener (see [`StreamOpts`]): no syscall on the fast path.
-    fn prepare(&mut self, stream: &TcpStream, nodelay: bool) -> io::Result<()> {
-        if self.opts == StreamOpts::Unchecked {
+impl StreamOpts {
+    /// Set the options on a listening socket, for its streams to inherit.
+    pub(crate) fn set_on_listener(l: &TcpListener, local: SocketAddr, nodelay: bool) -> StreamOpts {
+        let sock = socket2::SockRef::from(l);
+        let set = sock.set_out_of_band_inline(true).and_then(|()| {
+            if nodelay {
+                sock.set_tcp_nodelay(true)
+            } else {
+                Ok(())
+            }
+        });
+        match set {
+            Ok(()) => StreamOpts::Unchecked,
+            Err(e) => {
+                debug!("listener on {local}: socket options per stream: {e}");
+                StreamOpts::PerStream
+            }
+        }
+    }
+
+    /// Give `stream`, accepted from the listener on `local`, our socket
+    /// options, unless it inherited them: no syscall on the fast path. The
+    /// callback path and `rt::TcpListener::accept` both come here.
+    pub(crate) fn prepare(
+        &mut self,
+        stream: &TcpStream,
+        local: SocketAddr,
+        nodelay: bool,
+    ) -> io::Result<()> {
+        if *self == StreamOpts::Unchecked {
             let sock = socket2::SockRef::from(stream);
             let inherited = sock.out_of_band_inline().unwrap_or(false)
                 && (!nodelay || sock.tcp_nodelay().unwrap_or(false));
-            self.opts = if inherited {
+            *self = if inherited {
                 StreamOpts::Inherited
             } else {
-                debug!("listener on {}: socket options per stream", self.local);
+                debug!("listener on {local}: socket options per stream");
                 StreamOpts::PerStream
             };
         }
-        if self.opts == StreamOpts::PerStream {
+        if *self == StreamOpts::PerStream {
             if nodelay {
                 stream.set_nodelay(true)?;
             }
@@ -299,7 +312,7 @@ impl<S: Service> Reactor<S> {
     ) -> io::Result<Token> {
         let nodelay = self.core.config.nodelay;
         if let Some(Source::Listener(l)) = self.core.source_mut(listener) {
-            l.prepare(&stream, nodelay)?;
+            l.opts.prepare(&stream, l.local, nodelay)?;
         }
         let now = self.core.now;
         let tok = self.core.insert(|tok, registry| {
@@ -342,7 +355,7 @@ mod tests {
                 Err(e) => panic!("accept: {e}"),
             }
         };
-        l.prepare(&stream, true).unwrap();
+        l.opts.prepare(&stream, local, true).unwrap();
         assert_eq!(l.opts, StreamOpts::Inherited);
         let sock = socket2::SockRef::from(&stream);
         assert!(sock.tcp_nodelay().unwrap());

@@ -68,7 +68,7 @@ mod udp;
 pub(crate) use self::core::{Core, Phase, Source};
 pub use ctx::Ctx;
 pub use handle::Handle;
-pub(crate) use listener::oob_inline;
+pub(crate) use listener::{oob_inline, StreamOpts};
 use timeline::Step;
 pub use timeline::TimelineConfig;
 

@@ -12,9 +12,11 @@
 
 use super::io::{self, poll_io, poll_ready, register, release, Chunk};
 use crate::reactor::io_source::{Dir, IoKind};
+use crate::reactor::StreamOpts;
 use crate::Token;
 use log::trace;
 use mio::Interest;
+use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::io::{ErrorKind, Read, Result, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -32,17 +34,16 @@ fn stream(io: &mut IoKind) -> Result<&mut mio::net::TcpStream> {
 pub struct TcpListener {
     tok: Token,
     local: SocketAddr,
+    /// Do accepted streams inherit `TCP_NODELAY`/`SO_OOBINLINE` from this
+    /// socket (`reactor::StreamOpts`)? Learned at the first accept.
+    opts: Cell<StreamOpts>,
 }
 
 impl TcpListener {
     /// Bind and listen on `addr` (port 0 picks one; see
     /// [`local_addr`](Self::local_addr)). Only inside a runtime's task.
     pub async fn bind(addr: SocketAddr) -> Result<TcpListener> {
-        let listener = mio::net::TcpListener::bind(addr)?;
-        let local = listener.local_addr()?;
-        let tok = register(IoKind::Listener(listener), Interest::READABLE)?;
-        log::info!("listening on {local} (tok={tok})");
-        Ok(TcpListener { tok, local })
+        TcpListener::from_mio(mio::net::TcpListener::bind(addr)?)
     }
 
     /// Take over a listener bound elsewhere: one with socket options
@@ -52,11 +53,16 @@ impl TcpListener {
     /// task (it is registered with that task's reactor).
     pub fn from_std(listener: std::net::TcpListener) -> Result<TcpListener> {
         listener.set_nonblocking(true)?;
+        TcpListener::from_mio(mio::net::TcpListener::from_std(listener))
+    }
+
+    fn from_mio(listener: mio::net::TcpListener) -> Result<TcpListener> {
         let local = listener.local_addr()?;
-        let listener = mio::net::TcpListener::from_std(listener);
+        let nodelay = super::context::with_core(|c| c.config.nodelay)?;
+        let opts = Cell::new(StreamOpts::set_on_listener(&listener, local, nodelay));
         let tok = register(IoKind::Listener(listener), Interest::READABLE)?;
         log::info!("listening on {local} (tok={tok})");
-        Ok(TcpListener { tok, local })
+        Ok(TcpListener { tok, local, opts })
     }
 
     /// The address it listens on.
@@ -76,11 +82,11 @@ impl TcpListener {
         })
         .await?;
         let nodelay = super::context::with_core(|c| c.config.nodelay)?;
-        if nodelay {
-            let _ = sock.set_nodelay(true);
-        }
-        // Urgent data stays in the byte stream, as on the callback path.
-        crate::reactor::oob_inline(&sock)?;
+        // Urgent data stays in the byte stream, as on the callback path;
+        // both options usually come with the socket (set on the listener).
+        let mut opts = self.opts.get();
+        opts.prepare(&sock, self.local, nodelay)?;
+        self.opts.set(opts);
         let tok = register(IoKind::Stream(sock), Interest::READABLE)?;
         let _ = super::context::with_core(|c| c.metrics.accepted += 1);
         trace!("accept tok={} peer={peer} -> tok={tok}", self.tok);
