@@ -50,8 +50,9 @@ fn work_per_byte_does_not_grow_with_the_head_length() {
         let trickled = work(&head, 1);
         let batched = work(&head, 512);
         let n = head.len() as u64;
-        // Each byte is examined about twice at most (the fast scan once on
-        // the first read, then the exact scan), never once per read.
+        // Each byte is examined once (the scan resumes where the last read
+        // stopped), never once per read; 3n leaves room for a change of
+        // method, not for a quadratic one.
         assert!(
             trickled <= 3 * n,
             "{n}-byte head in 1-byte reads: {trickled} bytes examined"
