@@ -50,6 +50,13 @@ md = [
     "Churn (g, lg): the server's open fds and RSS before and after each run (medians); "
     "growth over the run would be a leak of slots, sockets or memory.",
     "",
+    "**Noise.** This is a shared 2-vCPU VM: the same server's CPU-µs/op moves by ±10-15% from "
+    "one run to the next. The goal tables therefore give each ratio as the median of per-round "
+    "ratios, with the range over the rounds; a ratio whose range straddles the bound is within "
+    "the noise, not a measured difference. What the noise cannot blur is counted in "
+    "[`profile.md`](profile.md) (`benches/profile.sh`): system calls per operation (strace) "
+    "and user-space instructions per operation (callgrind).",
+    "",
 ]
 
 def num(r, k):
@@ -62,7 +69,9 @@ def num(r, k):
 for wl, servers in results.items():
     churn = wl.startswith(("g:", "lg:"))
     extra = " fds before → after | RSS KiB before → after |" if churn else ""
-    md += [f"## {wl}", "", "| server | ops/s | p50 µs | p99 µs | p99.9 µs | CPU-µs/op | bad | backlog |" + extra,
+    n = len({r["round"] for rows in servers.values() for r in rows})
+    note = [] if str(n) == rounds else [f"Median of {n} round(s) (a separate, shorter run).", ""]
+    md += [f"## {wl}", ""] + note + ["| server | ops/s | p50 µs | p99 µs | p99.9 µs | CPU-µs/op | bad | backlog |" + extra,
            "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if churn else "")]
     for name, rows in servers.items():
         g = lambda k: med([num(r, k) for r in rows])

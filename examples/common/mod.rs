@@ -187,6 +187,15 @@ impl Args {
         }
     }
 
+    /// `--key SECS` as a positive duration, or `default`.
+    pub fn seconds(&mut self, key: &str, default: Duration) -> Duration {
+        let secs: f64 = self.value(key, default.as_secs_f64());
+        if !(secs > 0.0 && secs.is_finite()) {
+            fail(format!("--{key} must be a positive number of seconds"));
+        }
+        Duration::from_secs_f64(secs)
+    }
+
     /// Is the flag `--key` present?
     pub fn flag(&mut self, key: &str) -> bool {
         self.mark(key);
