@@ -4,7 +4,7 @@
 # under the same load, on loopback.
 #
 #   bash benches/compare.sh              # full run: ROUNDS=5, 10 s per run (~80 min; WORKLOADS= for a subset)
-#   QUICK=1 bash benches/compare.sh      # smoke test: 1 round, 2 s per run, no l (~3 min)
+#   QUICK=1 bash benches/compare.sh      # smoke test: 1 round, 2 s per run, no l (~5 min)
 #   ROUNDS=3 DURATION=5 bash benches/compare.sh
 #
 # Method: each server is pinned to CPU 0 (taskset), the load generator

@@ -105,11 +105,16 @@ pub fn parse_request_resume<'b, 'h>(
     let Some(head) = scan_request(buf, limits, scan)? else {
         return Ok(Parsed::Incomplete);
     };
-    let max = slots.len().min(limits.max_headers);
-    let slots = slots.get_mut(..max).unwrap_or_default();
-    let mut req = httparse::Request::new(slots);
+    let mut req = httparse::Request::new(capped(slots, limits));
     let parsed = req.parse(head);
     complete_request(req, parsed, head.len(), limits)
+}
+
+/// At most `limits.max_headers` of the slots: httparse fails with
+/// `TooManyHeaders` beyond them.
+fn capped<'s, T>(slots: &'s mut [T], limits: &Limits) -> &'s mut [T] {
+    let max = slots.len().min(limits.max_headers);
+    slots.get_mut(..max).unwrap_or_default()
 }
 
 /// [`parse_request_resume`] with header slots that need no initialising:
@@ -126,10 +131,8 @@ pub(crate) fn parse_request_uninit<'b, 'h>(
     let Some(head) = scan_request(buf, limits, scan)? else {
         return Ok(Parsed::Incomplete);
     };
-    let max = slots.len().min(limits.max_headers);
-    let slots = slots.get_mut(..max).unwrap_or_default();
     let mut req = httparse::Request::new(&mut []);
-    let parsed = req.parse_with_uninit_headers(head, slots);
+    let parsed = req.parse_with_uninit_headers(head, capped(slots, limits));
     complete_request(req, parsed, head.len(), limits)
 }
 
