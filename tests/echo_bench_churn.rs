@@ -1,7 +1,8 @@
 //! echo_bench's tcp-churn mode (one connection per operation: connect, send,
 //! read the echo, close) against an in-process echo server: every
 //! connection completes without a connect failure or a reset, the server
-//! accepted exactly the connections the client opened, and afterwards
+//! accepted the connections the client opened (plus at most one connect
+//! per slot cut off by the end of the run), and afterwards
 //! nothing has grown: no open slot, no fd, no live timer, and the timer
 //! heap back where it started. No performance assertions.
 
@@ -65,11 +66,25 @@ fn churn_completes_every_connection_and_leaves_nothing_behind() {
     assert!(opened >= done && opened <= done + 4, "{json}");
 
     // The client has exited: the server accepted every connection it
-    // opened and closed them all.
-    wait_until("the server to accept and close every connection", || {
+    // opened and closed them all. `opened` counts connects the client saw
+    // complete; a connect still in flight when the run ended (at most one
+    // per slot) may have been accepted by the server all the same, and
+    // closed when the client exited (this test failed under load with 361
+    // accepted for 360 opened).
+    let settled = |m: &evloop::Metrics| {
+        let accepted = m.accepted - before.accepted;
+        m.open_conns == 0 && m.closed == m.accepted && (opened..=opened + 4).contains(&accepted)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !settled(&server.handle.metrics()) {
         let m = server.handle.metrics();
-        m.open_conns == 0 && m.closed == m.accepted && m.accepted - before.accepted == opened
-    });
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for the server to accept and close every connection \
+             (opened by the client: {opened}; before: {before}; now: {m})"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let m = server.handle.metrics();
     assert_eq!(m.timers_live, before.timers_live, "timers left armed: {m}");
     assert!(
