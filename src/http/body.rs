@@ -6,6 +6,7 @@
 //! decode content codings such as gzip, or keep trailer fields: trailers are
 //! validated only enough to find their end and are then dropped.
 
+use super::checks::TCHAR;
 use super::HttpError;
 
 /// Longest chunk-size line (size, extensions and CRLF) we accept. Extensions
@@ -210,7 +211,9 @@ impl ChunkedDecoder {
             // A trailer line is a field, `name: value` (RFC 9112 section
             // 7.1.2): no colon, an empty name or a folded line is an error,
             // as it would be in a head.
-            (State::TrailerStart | State::TrailerName, _) if is_tchar(b) => State::TrailerName,
+            (State::TrailerStart | State::TrailerName, _) if TCHAR[usize::from(b)] => {
+                State::TrailerName
+            }
             (State::TrailerName, b':') => State::TrailerValue,
             (State::TrailerName, b'\r') => return bad("trailer line without a colon"),
             (State::TrailerValue, b'\r') => State::TrailerLf(false),
@@ -240,11 +243,6 @@ impl ChunkedDecoder {
             _ => Err(HttpError::new(413, "chunked body larger than the limit")),
         }
     }
-}
-
-/// A token character (RFC 9110 section 5.6.2), as in a field name.
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[derive(Debug, Clone)]

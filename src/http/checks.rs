@@ -169,6 +169,21 @@ pub(crate) fn valid_host(value: &[u8]) -> bool {
 /// pct-encoded) and sub-delims (RFC 3986 section 3.2.2).
 const REG_CHAR: [bool; 256] = byte_set(b"-._~%!$&'()*+,;=");
 
+/// The bytes of a token, such as a field name (RFC 9110 section 5.6.2):
+/// response header names (`response.rs`) and trailer names (`body.rs`).
+pub(crate) const TCHAR: [bool; 256] = byte_set(b"!#$%&'*+-.^_`|~");
+
+/// Flags (bit 7 of each byte) the bytes of the little-endian word `x` that
+/// are below `n` (n ≤ 0x80): the classic "has a byte less than n" trick.
+/// Whether any flag is set is exact, and so is the lowest flag (a borrow
+/// only flags bytes above a real hit); the higher ones may be false.
+#[inline]
+pub(crate) fn bytes_below(x: u64, n: u8) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
+}
+
 /// A look-up table of the ASCII letters and digits plus `extra`.
 pub(crate) const fn byte_set(extra: &[u8]) -> [bool; 256] {
     let mut set = [false; 256];

@@ -5,7 +5,7 @@
 //! bodies (see `body.rs` for the decoders). Writing always produces
 //! HTTP/1.1 with Content-Length framing; it never chunks.
 
-use super::checks::byte_set;
+use super::checks::{bytes_below, TCHAR};
 use super::head::{body_framing, find_header, keep_alive, map_httparse_error, owned_headers};
 use super::scan::{scan_head, HeadScan, StartLineRules};
 use super::{BodyKind, HttpError, Limits, Parsed};
@@ -83,17 +83,13 @@ pub(crate) fn header_is_safe(name: &str, value: &str) -> bool {
 
 /// No control byte but TAB, and no DEL: nothing that could end the line.
 fn value_is_safe(value: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const DELS: u64 = u64::from_ne_bytes([0x7f; 8]);
     let byte_ok = |&b: &u8| b == b'\t' || (b >= 0x20 && b != 0x7f);
-    // The "has a byte less than n" word trick, for n = 0x20 and for
-    // DEL (a zero byte after XOR). A TAB also hits, rarely: then the word
-    // is checked byte by byte.
+    // `bytes_below` for n = 0x20, and for DEL (a zero byte after XOR). A
+    // TAB also hits, rarely: then the word is checked byte by byte.
     let word_ok = |w: &[u8; 8]| {
         let x = u64::from_le_bytes(*w);
-        let del = x ^ (ONES * 0x7f);
-        let hits = (x.wrapping_sub(ONES * 0x20) & !x) | (del.wrapping_sub(ONES) & !del);
-        hits & HIGHS == 0 || w.iter().all(byte_ok)
+        (bytes_below(x, 0x20) | bytes_below(x ^ DELS, 1)) == 0 || w.iter().all(byte_ok)
     };
     let (words, tail) = value.as_chunks::<8>();
     match value.last_chunk::<8>() {
@@ -102,9 +98,6 @@ fn value_is_safe(value: &[u8]) -> bool {
         _ => words.iter().all(word_ok) && tail.iter().all(byte_ok),
     }
 }
-
-/// The bytes of a token, such as a field name (RFC 9110 section 5.6.2).
-const TCHAR: [bool; 256] = byte_set(b"!#$%&'*+-.^_`|~");
 
 /// Appends a complete HTTP/1.1 response to `out`.
 ///

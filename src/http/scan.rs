@@ -6,6 +6,7 @@
 //! This file does NOT parse the start line or the fields (httparse does,
 //! once a head is complete; see `request.rs` and `response.rs`).
 
+use super::checks::bytes_below;
 use super::{HttpError, Limits};
 
 /// How `scan_head` treats the start line, which differs between requests and
@@ -206,10 +207,8 @@ fn skip_plain(window: &[u8], from: usize, end: usize, high_too: bool) -> usize {
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     // Flags (bit 7 of each byte) the special bytes of a little-endian word.
     let hits = |word: &[u8; 8]| {
-        const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
         let x = u64::from_le_bytes(*word);
-        let below = x.wrapping_sub(ONES * u64::from(SPECIAL_BELOW)) & !x & HIGHS;
-        below | (x & if high_too { HIGHS } else { 0 })
+        bytes_below(x, SPECIAL_BELOW) | (x & if high_too { HIGHS } else { 0 })
     };
     let Some(bytes) = window.get(from..end) else {
         return from;

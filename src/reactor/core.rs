@@ -160,9 +160,15 @@ impl Core {
     /// Does `tok` name the source now in its slot? (Pitfall `stale-token`
     /// skips the generation check, so old tokens reach new connections.)
     pub(crate) fn is_current(&self, tok: Token) -> bool {
-        let slot = tok.slot();
-        self.sources.contains(slot)
-            && (self.config.pitfalls.stale_token || self.generations[slot] == tok.generation())
+        self.sources.contains(tok.slot()) && self.generation_matches(tok)
+    }
+
+    /// `tok`'s generation is its slot's (or the `stale-token` pitfall is
+    /// on); says nothing of whether the slot is occupied.
+    #[inline]
+    fn generation_matches(&self, tok: Token) -> bool {
+        self.config.pitfalls.stale_token
+            || self.generations.get(tok.slot()) == Some(&tok.generation())
     }
 
     /// The token now in `tok`'s slot (differs from `tok` only under the
@@ -188,13 +194,10 @@ impl Core {
     /// every event of a future-driven source comes through here.
     #[inline]
     pub(crate) fn source_mut(&mut self, tok: Token) -> Option<&mut Source> {
-        let slot = tok.slot();
         // `is_current` without its `contains`: a vacant slot gives `None`
-        // from `get_mut` below anyway.
-        let current = self.config.pitfalls.stale_token
-            || self.generations.get(slot) == Some(&tok.generation());
-        if current {
-            self.sources.get_mut(slot)
+        // from `get_mut` anyway.
+        if self.generation_matches(tok) {
+            self.sources.get_mut(tok.slot())
         } else {
             None
         }
